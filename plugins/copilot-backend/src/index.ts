@@ -1,0 +1,1 @@
+export { copilotPlugin as default } from './plugin';

@@ -1,0 +1,7 @@
+import { copilotPlugin } from './plugin';
+
+describe('copilot', () => {
+  it('should export plugin', () => {
+    expect(copilotPlugin).toBeDefined();
+  });
+});

@@ -1,0 +1,8 @@
+/***/
+/**
+ * The copilot backend module for the scaffolder plugin.
+ *
+ * @packageDocumentation
+ */
+
+export { scaffolderModuleCopilot as default } from './module';

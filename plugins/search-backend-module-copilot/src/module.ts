@@ -1,0 +1,17 @@
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
+
+export const searchModuleCopilot = createBackendModule({
+  pluginId: 'search',
+  moduleId: 'copilot',
+  register(reg) {
+    reg.registerInit({
+      deps: { logger: coreServices.logger },
+      async init({ logger }) {
+        logger.info('Hello World!');
+      },
+    });
+  },
+});
