@@ -1,18 +1,7 @@
-/***/
 /**
- * Node.js library for the copilot plugin.
+ * Extension points and types for modules of the DevOps Copilot backend: signal sources,
+ * change sources, fix strategies, runners, LLM and embedding providers.
  *
  * @packageDocumentation
  */
-
-// In this package you might for example export functions that
-// help other plugins or modules interact with your plugin.
-
-/**
- * Does something useful.
- *
- * @public
- */
-export function someFunction() {
-  // ...
-}
+export * from './extensions';
