@@ -1,0 +1,8 @@
+/***/
+/**
+ * Demo signal simulator module for the copilot backend.
+ *
+ * @packageDocumentation
+ */
+
+export { copilotModuleSimulator as default } from './module';
