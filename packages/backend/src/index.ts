@@ -69,8 +69,20 @@ backend.add(import('@backstage/plugin-signals-backend'));
 // mcp actions plugin
 backend.add(import('@backstage/plugin-mcp-actions-backend'));
 
+// DevOps Copilot: the backend plugin, its modules for the catalog, the Scaffolder and search, and the
+// demo's signal simulator (active only when `copilot.simulator.enabled` is true).
 backend.add(import('@devops-copilot/backstage-plugin-copilot-backend'));
-backend.add(import('@devops-copilot/backstage-plugin-catalog-backend-module-copilot'));
-backend.add(import('@devops-copilot/backstage-plugin-scaffolder-backend-module-copilot'));
-backend.add(import('@devops-copilot/backstage-plugin-search-backend-module-copilot'));
+backend.add(
+  import('@devops-copilot/backstage-plugin-catalog-backend-module-copilot'),
+);
+backend.add(
+  import('@devops-copilot/backstage-plugin-scaffolder-backend-module-copilot'),
+);
+backend.add(
+  import('@devops-copilot/backstage-plugin-search-backend-module-copilot'),
+);
+backend.add(
+  import('@devops-copilot/backstage-plugin-copilot-backend-module-simulator'),
+);
+
 backend.start();
