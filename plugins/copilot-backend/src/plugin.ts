@@ -2,30 +2,143 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
-import { createRouter } from './router';
-import { todoListServiceRef } from './services/TodoListService';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import {
+  copilotSignalSourcesExtensionPoint,
+  type CopilotSignalSource,
+} from '@devops-copilot/backstage-plugin-copilot-node';
+import { copilotPermissions } from '@devops-copilot/backstage-plugin-copilot-common';
+import { createRouter } from './service/router';
+import { incidentPermissionRules, incidentResourceRef } from './service/permissions';
+import { applyDatabaseMigrations } from './stores/migrations';
+import { IncidentStore } from './stores/IncidentStore';
+import { SignalStore } from './stores/SignalStore';
+import { IdempotencyStore } from './stores/IdempotencyStore';
+import { InProcessBus } from './bus/InProcessBus';
+import { CatalogIndex } from './pipeline/CatalogIndex';
+import { IngestService } from './pipeline/IngestService';
+import { TriageStage } from './pipeline/TriageStage';
+import { readCopilotConfig } from './config';
 
 /**
- * copilotPlugin backend plugin
+ * The DevOps Copilot backend plugin: REST API at /api/copilot/v1, signal ingestion, detection and
+ * incidents, on the backend's own database.
  *
  * @public
  */
 export const copilotPlugin = createBackendPlugin({
   pluginId: 'copilot',
   register(env) {
+    const sources: CopilotSignalSource[] = [];
+    env.registerExtensionPoint(copilotSignalSourcesExtensionPoint, {
+      addSignalSource(...added) {
+        sources.push(...added);
+      },
+    });
+
     env.registerInit({
       deps: {
-        httpAuth: coreServices.httpAuth,
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        database: coreServices.database,
         httpRouter: coreServices.httpRouter,
-        todoList: todoListServiceRef,
+        httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        scheduler: coreServices.scheduler,
+        lifecycle: coreServices.lifecycle,
+        catalog: catalogServiceRef,
       },
-      async init({ httpAuth, httpRouter, todoList }) {
+      async init(deps) {
+        const { logger, database, httpRouter, scheduler, lifecycle } = deps;
+        const config = readCopilotConfig(deps.config);
+        const knex = await database.getClient();
+        if (!database.migrations?.skip) {
+          await applyDatabaseMigrations(knex);
+        }
+
+        const incidents = IncidentStore.create({ database: knex });
+        const signals = SignalStore.create({ database: knex });
+        const idempotency = IdempotencyStore.create({ database: knex });
+        const bus = new InProcessBus(logger);
+        const catalogIndex = CatalogIndex.create({ catalog: deps.catalog, auth: deps.auth, logger });
+        const ingest = IngestService.create({ signals, catalog: catalogIndex, bus, logger });
+        const triage = TriageStage.create({
+          signals,
+          incidents,
+          catalog: catalogIndex,
+          bus,
+          logger,
+          options: config.triage,
+        });
+
+        deps.permissionsRegistry.addPermissions(copilotPermissions);
+        deps.permissionsRegistry.addResourceType({
+          resourceRef: incidentResourceRef,
+          permissions: copilotPermissions.filter(
+            p => 'resourceType' in p && p.resourceType === incidentResourceRef.resourceType,
+          ),
+          rules: Object.values(incidentPermissionRules),
+          getResources: ids => incidents.getMany(ids),
+        });
+
         httpRouter.use(
           await createRouter({
-            httpAuth,
-            todoList,
+            httpAuth: deps.httpAuth,
+            permissions: deps.permissions,
+            logger,
+            incidents,
+            idempotency,
+            ingest,
+            incidentRuleset: deps.permissionsRegistry.getPermissionRuleset(incidentResourceRef),
+            maxBodyBytes: config.ingest.maxBodyBytes,
+            maxBatchItems: config.ingest.maxBatchItems,
           }),
         );
+        httpRouter.addAuthPolicy({ path: '/v1/health', allow: 'unauthenticated' });
+
+        // Detection follows ingestion closely (debounced), with a scheduled sweep as a safety net.
+        bus.subscribe('signal.ingest', () => {
+          triage.maybeRun(Date.now()).catch(e => logger.error(`triage failed: ${e}`));
+        });
+        await scheduler.scheduleTask({
+          id: 'copilot-triage-sweep',
+          frequency: { seconds: 30 },
+          timeout: { minutes: 2 },
+          scope: 'local',
+          fn: async () => {
+            await triage.maybeRun(Date.now());
+          },
+        });
+        await scheduler.scheduleTask({
+          id: 'copilot-retention',
+          frequency: { minutes: 30 },
+          timeout: { minutes: 10 },
+          fn: async () => {
+            const now = Date.now();
+            const pruned = await signals.prune(now - config.signals.retentionMs);
+            await idempotency.prune(now);
+            if (pruned > 0) logger.info(`Pruned ${pruned} raw signals past retention`);
+          },
+        });
+
+        const abort = new AbortController();
+        lifecycle.addStartupHook(async () => {
+          for (const source of sources) {
+            logger.info(`Starting signal source ${source.id}`);
+            source
+              .start(
+                { ingest: items => ingest.ingest(items, { defaultSource: source.id }) },
+                { signal: abort.signal },
+              )
+              .catch(e => logger.error(`Signal source ${source.id} failed: ${e}`));
+          }
+        });
+        lifecycle.addShutdownHook(async () => {
+          abort.abort();
+          await bus.close();
+        });
       },
     });
   },

@@ -7,3 +7,4 @@ export * from './permissions';
 export * from './types';
 export * from './schemas';
 export * from './client';
+export * from './annotations';

@@ -1,0 +1,32 @@
+export interface Config {
+  /** DevOps Copilot backend. */
+  copilot?: {
+    ingest?: {
+      /** Largest accepted request body of POST /signals/ingest, in bytes (default 10 MiB). */
+      maxBodyBytes?: number;
+      /** Most signals accepted in one batch (default 50000). */
+      maxBatchItems?: number;
+    };
+    signals?: {
+      /** Days raw signals are kept before the retention task deletes them (default 7). */
+      retentionDays?: number;
+    };
+    /** The robust-baseline detector that opens incidents from error rates. */
+    triage?: {
+      /** Minutes of history the baseline median/MAD is computed over (default 30). */
+      baselineMinutes?: number;
+      /** Minutes of history needed before the detector may fire (default 5). */
+      minHistoryMinutes?: number;
+      /** Robust sigmas above the baseline that count as anomalous (default 6). */
+      sigmaThreshold?: number;
+      /** The error rate must also reach this fraction (default 0.05). */
+      absoluteFloor?: number;
+      /** Smallest robust scale, as a fraction (default 0.005). */
+      minScale?: number;
+      /** Latest complete minutes examined (default 3). */
+      recentMinutes?: number;
+      /** Minutes before the onset in which a deploy or change is named as suspect (default 15). */
+      changeLookbackMinutes?: number;
+    };
+  };
+}

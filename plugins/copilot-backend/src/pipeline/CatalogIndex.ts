@@ -1,0 +1,79 @@
+import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
+import { buildEntityIndex, type EntityIndex } from '../engine/ingest/resolve';
+
+const KINDS = ['Component', 'Resource', 'System', 'API'];
+
+/**
+ * A cached view of the catalog for the pipeline: the entity index signals are resolved against and the
+ * dependsOn graph. Refreshed at most every `maxAgeMs`, and never more than once at a time.
+ */
+export class CatalogIndex {
+  private index: EntityIndex = buildEntityIndex([]);
+  private dependsOn = new Map<string, string[]>();
+  private loadedAt = 0;
+  private inFlight?: Promise<void>;
+
+  private constructor(
+    private readonly catalog: CatalogService,
+    private readonly auth: AuthService,
+    private readonly logger: LoggerService,
+    private readonly maxAgeMs: number,
+  ) {}
+
+  static create(options: {
+    catalog: CatalogService;
+    auth: AuthService;
+    logger: LoggerService;
+    maxAgeMs?: number;
+  }): CatalogIndex {
+    return new CatalogIndex(options.catalog, options.auth, options.logger, options.maxAgeMs ?? 60_000);
+  }
+
+  async get(nowMs: number): Promise<{ index: EntityIndex; dependsOn: Map<string, string[]> }> {
+    if (nowMs - this.loadedAt > this.maxAgeMs) {
+      this.inFlight ??= this.load(nowMs).finally(() => {
+        this.inFlight = undefined;
+      });
+      await this.inFlight;
+    }
+    return { index: this.index, dependsOn: this.dependsOn };
+  }
+
+  private async load(nowMs: number): Promise<void> {
+    try {
+      const { items } = await this.catalog.getEntities(
+        {
+          filter: { kind: KINDS },
+          fields: ['kind', 'metadata.name', 'metadata.namespace', 'metadata.annotations', 'relations'],
+        },
+        { credentials: await this.auth.getOwnServiceCredentials() },
+      );
+      this.apply(items);
+      this.loadedAt = nowMs;
+    } catch (error) {
+      // Keep the previous index; signals stay resolvable by explicit entity labels meanwhile.
+      this.logger.warn(`Could not refresh the catalog index: ${error}`);
+      this.loadedAt = nowMs - this.maxAgeMs + 10_000;
+    }
+  }
+
+  private apply(entities: Entity[]) {
+    const resolvable = entities.map(e => ({
+      ref: stringifyEntityRef(e),
+      kind: e.kind,
+      name: e.metadata.name,
+      annotations: e.metadata.annotations ?? {},
+    }));
+    const dependsOn = new Map<string, string[]>();
+    for (const e of entities) {
+      const targets = (e.relations ?? [])
+        .filter(r => r.type === 'dependsOn')
+        .map(r => r.targetRef.toLocaleLowerCase('en-US'));
+      if (targets.length) dependsOn.set(stringifyEntityRef(e).toLocaleLowerCase('en-US'), targets);
+    }
+    this.index = buildEntityIndex(resolvable);
+    this.dependsOn = dependsOn;
+  }
+}

@@ -1,0 +1,100 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { Incident } from '@devops-copilot/backstage-plugin-copilot-common';
+import { triage } from '../engine/triage/triage';
+import type { BaselineOptions } from '../engine/triage/robustBaseline';
+import { DEFAULT_BASELINE_OPTIONS } from '../engine/triage/robustBaseline';
+import type { SignalStore } from '../stores/SignalStore';
+import type { IncidentStore } from '../stores/IncidentStore';
+import type { Bus } from '../bus/Bus';
+import type { CatalogIndex } from './CatalogIndex';
+
+const MINUTE = 60_000;
+
+/**
+ * The detect stage of the first slice: reads the recent error-rate signals, runs the robust-baseline
+ * triage, and opens (or refreshes, by fingerprint) one incident per probable origin.
+ */
+export class TriageStage {
+  private running?: Promise<Incident[]>;
+  private lastRunMs = 0;
+
+  private constructor(
+    private readonly deps: {
+      signals: SignalStore;
+      incidents: IncidentStore;
+      catalog: CatalogIndex;
+      bus: Bus;
+      logger: LoggerService;
+      options: BaselineOptions & { changeLookbackMinutes: number; minIntervalMs: number };
+    },
+  ) {}
+
+  static create(deps: {
+    signals: SignalStore;
+    incidents: IncidentStore;
+    catalog: CatalogIndex;
+    bus: Bus;
+    logger: LoggerService;
+    options?: Partial<BaselineOptions> & { changeLookbackMinutes?: number; minIntervalMs?: number };
+  }): TriageStage {
+    return new TriageStage({
+      ...deps,
+      options: { ...DEFAULT_BASELINE_OPTIONS, changeLookbackMinutes: 15, minIntervalMs: 10_000, ...deps.options },
+    });
+  }
+
+  /** Runs unless a run is in progress or one finished less than `minIntervalMs` ago. */
+  async maybeRun(nowMs: number): Promise<Incident[]> {
+    if (this.running) return this.running;
+    if (nowMs - this.lastRunMs < this.deps.options.minIntervalMs) return [];
+    return this.run(nowMs);
+  }
+
+  async run(nowMs: number): Promise<Incident[]> {
+    this.running = this.runOnce(nowMs).finally(() => {
+      this.running = undefined;
+      this.lastRunMs = nowMs;
+    });
+    return this.running;
+  }
+
+  private async runOnce(nowMs: number): Promise<Incident[]> {
+    const { options } = this.deps;
+    const fromMs = nowMs - (options.baselineMinutes + options.recentMinutes + 2) * MINUTE;
+    const [metrics, logs, changes, catalog] = await Promise.all([
+      this.deps.signals.query({ fromMs, toMs: nowMs, kind: 'metric', key: 'http_5xx_rate' }),
+      this.deps.signals.query({ fromMs, toMs: nowMs, kind: 'log' }),
+      this.deps.signals.changes({ fromMs: fromMs - options.changeLookbackMinutes * MINUTE, toMs: nowMs }),
+      this.deps.catalog.get(nowMs),
+    ]);
+    const result = triage({
+      signals: [...metrics, ...logs],
+      changes,
+      dependsOn: catalog.dependsOn,
+      nowMs,
+      options,
+    });
+    const opened: Incident[] = [];
+    for (const f of result.findings) {
+      const { incident, created } = await this.deps.incidents.open({
+        title: f.title,
+        entityRef: f.entityRef,
+        severity: f.severity,
+        source: 'detector',
+        summary: f.summary,
+        fingerprint: f.fingerprint,
+        labels: f.labels,
+        affectedEntityRefs: f.affectedEntityRefs,
+        openedAt: new Date(f.onsetMs),
+      });
+      if (created) {
+        this.deps.logger.info(`Opened incident ${incident.id}: ${incident.title} — ${incident.summary}`);
+      }
+      opened.push(incident);
+    }
+    if (opened.length > 0) {
+      await this.deps.bus.publish('signal.detect', { incidentIds: opened.map(i => i.id) });
+    }
+    return opened;
+  }
+}

@@ -1,0 +1,191 @@
+import express from 'express';
+import Router from 'express-promise-router';
+import type {
+  HttpAuthService,
+  LoggerService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { createConditionTransformer } from '@backstage/plugin-permission-node';
+import type { PermissionRuleset } from '@backstage/plugin-permission-node';
+import {
+  copilotIncidentCreatePermission,
+  copilotIncidentReadPermission,
+  copilotSignalIngestPermission,
+  createIncidentRequestSchema,
+  listIncidentsQuerySchema,
+  type Incident,
+} from '@devops-copilot/backstage-plugin-copilot-common';
+import type { IncidentStore } from '../stores/IncidentStore';
+import type { IdempotencyStore } from '../stores/IdempotencyStore';
+import { hashBody, type IngestService } from '../pipeline/IngestService';
+import { ProblemError, problemHandler, requestId } from './problem';
+import type { IncidentQuery } from './permissions';
+
+export interface RouterOptions {
+  httpAuth: HttpAuthService;
+  permissions: PermissionsService;
+  logger: LoggerService;
+  incidents: IncidentStore;
+  idempotency: IdempotencyStore;
+  ingest: IngestService;
+  incidentRuleset: PermissionRuleset<Incident, IncidentQuery>;
+  maxBodyBytes: number;
+  maxBatchItems: number;
+}
+
+const zodMessage = (issues: { path: (string | number)[]; message: string }[]) =>
+  issues.map(i => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+
+/** The copilot's REST API, mounted at /api/copilot; every route lives under /v1. */
+export async function createRouter(options: RouterOptions): Promise<express.Router> {
+  const { httpAuth, permissions, incidents, idempotency, ingest } = options;
+  const toCriteria = createConditionTransformer(options.incidentRuleset);
+  const router = Router();
+  router.use(requestId);
+
+  router.get('/v1/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  const jsonBody = express.json({ limit: options.maxBodyBytes, type: ['application/json', 'application/*+json'] });
+  const requireJson: express.RequestHandler = (req, _res, next) => {
+    if (req.method === 'POST' && !req.is(['application/json', 'application/*+json'])) {
+      next(
+        new ProblemError(
+          415,
+          'Unsupported Media Type',
+          `Content-Type '${req.header('content-type') ?? '(none)'}' is not accepted here; send the body as application/json.`,
+        ),
+      );
+      return;
+    }
+    next();
+  };
+
+  router.post('/v1/signals/ingest', requireJson, jsonBody, async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const [decision] = await permissions.authorize([{ permission: copilotSignalIngestPermission }], { credentials });
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError('You are not allowed to ingest signals (copilot.signal.ingest)');
+    }
+    const body = req.body;
+    const items: unknown = Array.isArray(body) ? body : body?.signals;
+    if (!Array.isArray(items)) {
+      throw new InputError('The body must be a JSON array of signals, or an object {"signals": [...]}');
+    }
+    if (items.length === 0) {
+      throw new InputError('The batch is empty; send at least one signal');
+    }
+    if (items.length > options.maxBatchItems) {
+      throw new ProblemError(
+        413,
+        'Content Too Large',
+        `The batch has ${items.length} signals; the limit is ${options.maxBatchItems} per request. Split it into smaller batches.`,
+      );
+    }
+    const key = req.header('idempotency-key');
+    const scope = `signals.ingest:${'principal' in credentials ? JSON.stringify(credentials.principal) : ''}`;
+    const bodyHash = hashBody(items);
+    if (key) {
+      const previous = await idempotency.lookup(scope, key, bodyHash, Date.now());
+      if (previous) {
+        res.setHeader('Idempotent-Replayed', 'true');
+        res.status(previous.statusCode).type(previous.statusCode >= 400 ? 'application/problem+json' : 'application/json').json(previous.body);
+        return;
+      }
+    }
+    const result = await ingest.ingest(items);
+    let status = 202;
+    let payload: unknown = result;
+    if (result.errors.length > 0) {
+      status = 422;
+      payload = {
+        type: 'about:blank',
+        title: 'Unprocessable Content',
+        status,
+        detail: `${result.rejected} of ${items.length} signals were rejected (see errors: index, field, reason); the other ${result.accepted} were accepted and stored. Fix the rejected items and resend only them.`,
+        instance: req.originalUrl,
+        requestId: res.locals.requestId,
+        ...result,
+      };
+    }
+    if (key) {
+      await idempotency.save(scope, key, bodyHash, { statusCode: status, body: payload }, new Date());
+    }
+    res.status(status).type(status >= 400 ? 'application/problem+json' : 'application/json').json(payload);
+  });
+
+  router.post('/v1/incidents', requireJson, jsonBody, async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const [decision] = await permissions.authorize([{ permission: copilotIncidentCreatePermission }], { credentials });
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError('You are not allowed to open incidents (copilot.incident.create)');
+    }
+    const parsed = createIncidentRequestSchema.safeParse(req.body);
+    if (!parsed.success) {
+      throw new InputError(`Invalid incident: ${zodMessage(parsed.error.issues)}`);
+    }
+    const p = parsed.data;
+    const createdBy =
+      credentials.principal.type === 'user'
+        ? credentials.principal.userEntityRef
+        : `service:${(credentials.principal as { subject: string }).subject}`;
+    const { incident, created } = await incidents.open({
+      title: p.title,
+      entityRef: p.entityRef,
+      severity: p.severity,
+      summary: p.summary,
+      fingerprint: p.fingerprint,
+      labels: p.labels,
+      source: 'manual',
+      openedAt: p.openedAt ? new Date(p.openedAt) : undefined,
+      createdBy,
+    });
+    res.status(created ? 201 : 200).json(incident);
+  });
+
+  router.get('/v1/incidents', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const parsed = listIncidentsQuerySchema.safeParse(req.query);
+    if (!parsed.success) {
+      throw new InputError(`Invalid query: ${zodMessage(parsed.error.issues)}`);
+    }
+    const [decision] = await permissions.authorizeConditional([{ permission: copilotIncidentReadPermission }], {
+      credentials,
+    });
+    if (decision.result === AuthorizeResult.DENY) {
+      throw new NotAllowedError('You are not allowed to read incidents (copilot.incident.read)');
+    }
+    const criteria = decision.result === AuthorizeResult.CONDITIONAL ? toCriteria(decision.conditions) : undefined;
+    const page = await incidents.list({
+      entityRef: parsed.data.entity,
+      status: parsed.data.status,
+      limit: parsed.data.limit,
+      cursor: parsed.data.cursor,
+      criteria,
+    });
+    res.json(page);
+  });
+
+  router.get('/v1/incidents/:id', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const incident = await incidents.get(req.params.id);
+    const [decision] = await permissions.authorize(
+      [{ permission: copilotIncidentReadPermission, resourceRef: incident.id }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      // Do not reveal that the incident exists.
+      throw new NotFoundError(`No incident with id '${req.params.id}'`);
+    }
+    res.json(incident);
+  });
+
+  router.use((req, _res, next) => {
+    next(new NotFoundError(`No route ${req.method} ${req.path}; see /api/copilot/v1 in the plugin README for the API`));
+  });
+  router.use(problemHandler(options.logger));
+  return router;
+}
