@@ -17,10 +17,14 @@ exports.up = async function up(knex) {
   await knex.schema.createTable('connectors', t => {
     t.string('id', 64).primary();
     t.string('org_id', 64).notNullable().defaultTo('default');
-    t.string('kind', 64).notNullable().comment('prometheus, loki, github, argocd, ...');
+    t.string('kind', 64)
+      .notNullable()
+      .comment('prometheus, loki, github, argocd, ...');
     t.string('name', 200).notNullable();
     json(t, 'config');
-    t.binary('secret_ciphertext').nullable().comment('envelope-encrypted secrets');
+    t.binary('secret_ciphertext')
+      .nullable()
+      .comment('envelope-encrypted secrets');
     t.boolean('enabled').notNullable().defaultTo(true);
     t.string('created_by', 300).nullable();
     ts(t, 'created_at').notNullable();
@@ -31,7 +35,9 @@ exports.up = async function up(knex) {
   await knex.schema.createTable('signals', t => {
     t.bigIncrements('id').primary();
     t.string('org_id', 64).notNullable().defaultTo('default');
-    t.string('entity_ref', 300).nullable().comment('NULL when not attributed to a catalog entity');
+    t.string('entity_ref', 300)
+      .nullable()
+      .comment('NULL when not attributed to a catalog entity');
     t.string('source', 200).notNullable();
     t.string('kind', 16).notNullable();
     ts(t, 'ts').notNullable();
@@ -60,7 +66,11 @@ exports.up = async function up(knex) {
   });
 
   await knex.schema.createTable('template_counts', t => {
-    t.string('template_id', 64).notNullable().references('id').inTable('log_templates').onDelete('CASCADE');
+    t.string('template_id', 64)
+      .notNullable()
+      .references('id')
+      .inTable('log_templates')
+      .onDelete('CASCADE');
     ts(t, 'minute').notNullable();
     t.integer('count').notNullable();
     t.primary(['template_id', 'minute']);
@@ -70,7 +80,10 @@ exports.up = async function up(knex) {
     t.string('org_id', 64).notNullable().defaultTo('default');
     t.string('entity_ref', 300).notNullable();
     t.string('metric', 500).notNullable();
-    t.string('series_key', 64).notNullable().defaultTo('').comment('hash of the labels that split the series');
+    t.string('series_key', 64)
+      .notNullable()
+      .defaultTo('')
+      .comment('hash of the labels that split the series');
     ts(t, 'minute').notNullable();
     t.double('min').notNullable();
     t.double('max').notNullable();
@@ -84,7 +97,9 @@ exports.up = async function up(knex) {
     t.string('id', 64).primary();
     t.string('org_id', 64).notNullable().defaultTo('default');
     t.string('entity_ref', 300).nullable();
-    t.string('kind', 64).notNullable().comment('deploy, config_change, flag_change, commit, ci_run');
+    t.string('kind', 64)
+      .notNullable()
+      .comment('deploy, config_change, flag_change, commit, ci_run');
     ts(t, 'ts').notNullable();
     t.string('author', 300).nullable();
     t.string('version', 200).nullable();
@@ -96,7 +111,9 @@ exports.up = async function up(knex) {
 
   await knex.schema.createTable('topologies', t => {
     t.string('org_id', 64).primary();
-    t.text('graph').notNullable().comment('cached catalog graph: nodes and typed edges, JSON');
+    t.text('graph')
+      .notNullable()
+      .comment('cached catalog graph: nodes and typed edges, JSON');
     t.string('etag', 64).notNullable();
     ts(t, 'refreshed_at').notNullable();
   });
@@ -124,8 +141,14 @@ exports.up = async function up(knex) {
 
   await knex.schema.createTable('evidence', t => {
     t.string('id', 64).primary();
-    t.string('incident_id', 64).notNullable().references('id').inTable('incidents').onDelete('CASCADE');
-    t.string('kind', 64).notNullable().comment('metric_window, log_template, change, doc_range, ...');
+    t.string('incident_id', 64)
+      .notNullable()
+      .references('id')
+      .inTable('incidents')
+      .onDelete('CASCADE');
+    t.string('kind', 64)
+      .notNullable()
+      .comment('metric_window, log_template, change, doc_range, ...');
     t.string('entity_ref', 300).nullable();
     t.text('summary').notNullable();
     json(t, 'data');
@@ -138,13 +161,19 @@ exports.up = async function up(knex) {
 
   await knex.schema.createTable('hypotheses', t => {
     t.string('id', 64).primary();
-    t.string('incident_id', 64).notNullable().references('id').inTable('incidents').onDelete('CASCADE');
+    t.string('incident_id', 64)
+      .notNullable()
+      .references('id')
+      .inTable('incidents')
+      .onDelete('CASCADE');
     t.integer('rank').notNullable();
     t.string('kind', 64).notNullable();
     t.string('entity_ref', 300).nullable();
     t.text('statement').notNullable();
     t.double('confidence').notNullable();
-    jsonList(t, 'support_evidence_ids').comment('never empty: enforced by the store');
+    jsonList(t, 'support_evidence_ids').comment(
+      'never empty: enforced by the store',
+    );
     jsonList(t, 'counter_evidence_ids');
     ts(t, 'created_at').notNullable();
     t.index(['incident_id', 'rank'], 'hypotheses_incident_idx');
@@ -154,7 +183,9 @@ exports.up = async function up(knex) {
     t.string('id', 64).primary();
     t.string('org_id', 64).notNullable().defaultTo('default');
     t.string('title', 500).notNullable();
-    t.string('kind', 32).notNullable().comment('runbook, postmortem, adr, incident');
+    t.string('kind', 32)
+      .notNullable()
+      .comment('runbook, postmortem, adr, incident');
     t.string('source', 1000).notNullable();
     t.string('owner_entity_ref', 300).nullable();
     jsonList(t, 'tags');
@@ -167,7 +198,11 @@ exports.up = async function up(knex) {
 
   await knex.schema.createTable('chunks', t => {
     t.string('id', 64).primary();
-    t.string('doc_id', 64).notNullable().references('id').inTable('docs').onDelete('CASCADE');
+    t.string('doc_id', 64)
+      .notNullable()
+      .references('id')
+      .inTable('docs')
+      .onDelete('CASCADE');
     t.integer('ordinal').notNullable();
     t.text('heading_path').notNullable().defaultTo('');
     t.text('text').notNullable();
@@ -181,13 +216,19 @@ exports.up = async function up(knex) {
   await knex.schema.createTable('fix_plans', t => {
     t.string('id', 64).primary();
     t.string('org_id', 64).notNullable().defaultTo('default');
-    t.string('incident_id', 64).nullable().references('id').inTable('incidents').onDelete('SET NULL');
+    t.string('incident_id', 64)
+      .nullable()
+      .references('id')
+      .inTable('incidents')
+      .onDelete('SET NULL');
     t.string('entity_ref', 300).notNullable();
     t.string('mode', 16).notNullable().comment('k8s, helm, tf, ansible, sql');
     t.string('strategy', 64).notNullable();
     t.string('environment', 32).notNullable();
     t.string('status', 32).notNullable().defaultTo('draft');
-    t.text('plan').notNullable().comment('summary, steps, scripts, checks, rollback: JSON');
+    t.text('plan')
+      .notNullable()
+      .comment('summary, steps, scripts, checks, rollback: JSON');
     t.double('risk_score').nullable();
     t.string('preflight_verdict', 16).nullable();
     t.text('preflight_report').nullable();
@@ -199,7 +240,11 @@ exports.up = async function up(knex) {
 
   await knex.schema.createTable('approvals', t => {
     t.string('id', 64).primary();
-    t.string('plan_id', 64).notNullable().references('id').inTable('fix_plans').onDelete('CASCADE');
+    t.string('plan_id', 64)
+      .notNullable()
+      .references('id')
+      .inTable('fix_plans')
+      .onDelete('CASCADE');
     t.string('approver', 300).notNullable();
     t.string('decision', 16).notNullable().comment('approved, rejected');
     t.text('note').nullable();
@@ -209,7 +254,11 @@ exports.up = async function up(knex) {
 
   await knex.schema.createTable('commands', t => {
     t.string('id', 64).primary();
-    t.string('plan_id', 64).notNullable().references('id').inTable('fix_plans').onDelete('CASCADE');
+    t.string('plan_id', 64)
+      .notNullable()
+      .references('id')
+      .inTable('fix_plans')
+      .onDelete('CASCADE');
     t.string('runner', 16).notNullable().comment('dryrun, gitops, agent');
     t.string('status', 16).notNullable();
     t.text('output').nullable().comment('immutable once written');
@@ -238,7 +287,9 @@ exports.up = async function up(knex) {
     t.string('id', 64).primary();
     t.string('org_id', 64).notNullable().defaultTo('default');
     t.string('kind', 64).notNullable();
-    t.string('status', 16).notNullable().comment('queued, running, succeeded, failed');
+    t.string('status', 16)
+      .notNullable()
+      .comment('queued, running, succeeded, failed');
     t.double('progress').notNullable().defaultTo(0);
     t.text('message').nullable();
     t.text('input').nullable();

@@ -1,11 +1,17 @@
 import type { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
-import { DEFAULT_BASELINE_OPTIONS, type BaselineOptions } from './engine/triage/robustBaseline';
+import {
+  DEFAULT_BASELINE_OPTIONS,
+  type BaselineOptions,
+} from './engine/triage/robustBaseline';
 
 export interface CopilotConfig {
   ingest: { maxBodyBytes: number; maxBatchItems: number };
   signals: { retentionMs: number };
-  triage: BaselineOptions & { changeLookbackMinutes: number };
+  triage: BaselineOptions & {
+    changeLookbackMinutes: number;
+    minIntervalMs: number;
+  };
 }
 
 const DAY = 86_400_000;
@@ -13,29 +19,82 @@ const DAY = 86_400_000;
 /** Reads and checks the `copilot` config block (see config.d.ts). */
 export function readCopilotConfig(config: Config): CopilotConfig {
   const c = config.getOptionalConfig('copilot');
-  const positive = (key: string, value: number | undefined, fallback: number) => {
+  const positive = (
+    key: string,
+    value: number | undefined,
+    fallback: number,
+  ) => {
     const v = value ?? fallback;
     if (!Number.isFinite(v) || v <= 0) {
-      throw new InputError(`copilot.${key} must be a positive number, got ${value}`);
+      throw new InputError(
+        `copilot.${key} must be a positive number, got ${value}`,
+      );
     }
     return v;
   };
   return {
     ingest: {
-      maxBodyBytes: positive('ingest.maxBodyBytes', c?.getOptionalNumber('ingest.maxBodyBytes'), 10 * 1024 * 1024),
-      maxBatchItems: positive('ingest.maxBatchItems', c?.getOptionalNumber('ingest.maxBatchItems'), 50_000),
+      maxBodyBytes: positive(
+        'ingest.maxBodyBytes',
+        c?.getOptionalNumber('ingest.maxBodyBytes'),
+        10 * 1024 * 1024,
+      ),
+      maxBatchItems: positive(
+        'ingest.maxBatchItems',
+        c?.getOptionalNumber('ingest.maxBatchItems'),
+        50_000,
+      ),
     },
     signals: {
-      retentionMs: positive('signals.retentionDays', c?.getOptionalNumber('signals.retentionDays'), 7) * DAY,
+      retentionMs:
+        positive(
+          'signals.retentionDays',
+          c?.getOptionalNumber('signals.retentionDays'),
+          7,
+        ) * DAY,
     },
     triage: {
-      baselineMinutes: positive('triage.baselineMinutes', c?.getOptionalNumber('triage.baselineMinutes'), DEFAULT_BASELINE_OPTIONS.baselineMinutes),
-      minHistoryMinutes: positive('triage.minHistoryMinutes', c?.getOptionalNumber('triage.minHistoryMinutes'), DEFAULT_BASELINE_OPTIONS.minHistoryMinutes),
-      sigmaThreshold: positive('triage.sigmaThreshold', c?.getOptionalNumber('triage.sigmaThreshold'), DEFAULT_BASELINE_OPTIONS.sigmaThreshold),
-      absoluteFloor: positive('triage.absoluteFloor', c?.getOptionalNumber('triage.absoluteFloor'), DEFAULT_BASELINE_OPTIONS.absoluteFloor),
-      minScale: positive('triage.minScale', c?.getOptionalNumber('triage.minScale'), DEFAULT_BASELINE_OPTIONS.minScale),
-      recentMinutes: positive('triage.recentMinutes', c?.getOptionalNumber('triage.recentMinutes'), DEFAULT_BASELINE_OPTIONS.recentMinutes),
-      changeLookbackMinutes: positive('triage.changeLookbackMinutes', c?.getOptionalNumber('triage.changeLookbackMinutes'), 15),
+      baselineMinutes: positive(
+        'triage.baselineMinutes',
+        c?.getOptionalNumber('triage.baselineMinutes'),
+        DEFAULT_BASELINE_OPTIONS.baselineMinutes,
+      ),
+      minHistoryMinutes: positive(
+        'triage.minHistoryMinutes',
+        c?.getOptionalNumber('triage.minHistoryMinutes'),
+        DEFAULT_BASELINE_OPTIONS.minHistoryMinutes,
+      ),
+      sigmaThreshold: positive(
+        'triage.sigmaThreshold',
+        c?.getOptionalNumber('triage.sigmaThreshold'),
+        DEFAULT_BASELINE_OPTIONS.sigmaThreshold,
+      ),
+      absoluteFloor: positive(
+        'triage.absoluteFloor',
+        c?.getOptionalNumber('triage.absoluteFloor'),
+        DEFAULT_BASELINE_OPTIONS.absoluteFloor,
+      ),
+      minScale: positive(
+        'triage.minScale',
+        c?.getOptionalNumber('triage.minScale'),
+        DEFAULT_BASELINE_OPTIONS.minScale,
+      ),
+      recentMinutes: positive(
+        'triage.recentMinutes',
+        c?.getOptionalNumber('triage.recentMinutes'),
+        DEFAULT_BASELINE_OPTIONS.recentMinutes,
+      ),
+      changeLookbackMinutes: positive(
+        'triage.changeLookbackMinutes',
+        c?.getOptionalNumber('triage.changeLookbackMinutes'),
+        15,
+      ),
+      minIntervalMs:
+        positive(
+          'triage.minIntervalSeconds',
+          c?.getOptionalNumber('triage.minIntervalSeconds'),
+          10,
+        ) * 1000,
     },
   };
 }

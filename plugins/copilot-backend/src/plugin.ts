@@ -9,7 +9,10 @@ import {
 } from '@devops-copilot/backstage-plugin-copilot-node';
 import { copilotPermissions } from '@devops-copilot/backstage-plugin-copilot-common';
 import { createRouter } from './service/router';
-import { incidentPermissionRules, incidentResourceRef } from './service/permissions';
+import {
+  incidentPermissionRules,
+  incidentResourceRef,
+} from './service/permissions';
 import { applyDatabaseMigrations } from './stores/migrations';
 import { IncidentStore } from './stores/IncidentStore';
 import { SignalStore } from './stores/SignalStore';
@@ -62,8 +65,17 @@ export const copilotPlugin = createBackendPlugin({
         const signals = SignalStore.create({ database: knex });
         const idempotency = IdempotencyStore.create({ database: knex });
         const bus = new InProcessBus(logger);
-        const catalogIndex = CatalogIndex.create({ catalog: deps.catalog, auth: deps.auth, logger });
-        const ingest = IngestService.create({ signals, catalog: catalogIndex, bus, logger });
+        const catalogIndex = CatalogIndex.create({
+          catalog: deps.catalog,
+          auth: deps.auth,
+          logger,
+        });
+        const ingest = IngestService.create({
+          signals,
+          catalog: catalogIndex,
+          bus,
+          logger,
+        });
         const triage = TriageStage.create({
           signals,
           incidents,
@@ -77,7 +89,9 @@ export const copilotPlugin = createBackendPlugin({
         deps.permissionsRegistry.addResourceType({
           resourceRef: incidentResourceRef,
           permissions: copilotPermissions.filter(
-            p => 'resourceType' in p && p.resourceType === incidentResourceRef.resourceType,
+            p =>
+              'resourceType' in p &&
+              p.resourceType === incidentResourceRef.resourceType,
           ),
           rules: Object.values(incidentPermissionRules),
           getResources: ids => incidents.getMany(ids),
@@ -91,24 +105,28 @@ export const copilotPlugin = createBackendPlugin({
             incidents,
             idempotency,
             ingest,
-            incidentRuleset: deps.permissionsRegistry.getPermissionRuleset(incidentResourceRef),
+            incidentRuleset:
+              deps.permissionsRegistry.getPermissionRuleset(
+                incidentResourceRef,
+              ),
             maxBodyBytes: config.ingest.maxBodyBytes,
             maxBatchItems: config.ingest.maxBatchItems,
           }),
         );
-        httpRouter.addAuthPolicy({ path: '/v1/health', allow: 'unauthenticated' });
+        httpRouter.addAuthPolicy({
+          path: '/v1/health',
+          allow: 'unauthenticated',
+        });
 
         // Detection follows ingestion closely (debounced), with a scheduled sweep as a safety net.
-        bus.subscribe('signal.ingest', () => {
-          triage.maybeRun(Date.now()).catch(e => logger.error(`triage failed: ${e}`));
-        });
+        bus.subscribe('signal.ingest', () => triage.requestRun());
         await scheduler.scheduleTask({
           id: 'copilot-triage-sweep',
           frequency: { seconds: 30 },
           timeout: { minutes: 2 },
           scope: 'local',
           fn: async () => {
-            await triage.maybeRun(Date.now());
+            await triage.run(Date.now());
           },
         });
         await scheduler.scheduleTask({
@@ -117,9 +135,12 @@ export const copilotPlugin = createBackendPlugin({
           timeout: { minutes: 10 },
           fn: async () => {
             const now = Date.now();
-            const pruned = await signals.prune(now - config.signals.retentionMs);
+            const pruned = await signals.prune(
+              now - config.signals.retentionMs,
+            );
             await idempotency.prune(now);
-            if (pruned > 0) logger.info(`Pruned ${pruned} raw signals past retention`);
+            if (pruned > 0)
+              logger.info(`Pruned ${pruned} raw signals past retention`);
           },
         });
 
@@ -129,14 +150,20 @@ export const copilotPlugin = createBackendPlugin({
             logger.info(`Starting signal source ${source.id}`);
             source
               .start(
-                { ingest: items => ingest.ingest(items, { defaultSource: source.id }) },
+                {
+                  ingest: items =>
+                    ingest.ingest(items, { defaultSource: source.id }),
+                },
                 { signal: abort.signal },
               )
-              .catch(e => logger.error(`Signal source ${source.id} failed: ${e}`));
+              .catch(e =>
+                logger.error(`Signal source ${source.id} failed: ${e}`),
+              );
           }
         });
         lifecycle.addShutdownHook(async () => {
           abort.abort();
+          triage.stop();
           await bus.close();
         });
       },

@@ -1,17 +1,44 @@
-import { matchesSelector, parseSelector, parseSloAnnotation } from './annotations';
+import {
+  matchesSelector,
+  parseSelector,
+  parseSloAnnotation,
+} from './annotations';
 
 describe('parseSelector', () => {
   it('parses every operator and matches labels', () => {
-    const m = parseSelector('app=checkout, namespace!=kube-system,pod=~checkout-.*,env!~dev|test');
+    const m = parseSelector(
+      'app=checkout, namespace!=kube-system,pod=~checkout-.*,env!~dev|test',
+    );
     expect(m).toEqual([
       { key: 'app', op: '=', value: 'checkout' },
       { key: 'namespace', op: '!=', value: 'kube-system' },
       { key: 'pod', op: '=~', value: 'checkout-.*' },
       { key: 'env', op: '!~', value: 'dev|test' },
     ]);
-    expect(matchesSelector(m, { app: 'checkout', namespace: 'shop', pod: 'checkout-7d9', env: 'prod' })).toBe(true);
-    expect(matchesSelector(m, { app: 'checkout', namespace: 'shop', pod: 'cart-1', env: 'prod' })).toBe(false);
-    expect(matchesSelector(m, { app: 'checkout', namespace: 'shop', pod: 'checkout-1', env: 'dev' })).toBe(false);
+    expect(
+      matchesSelector(m, {
+        app: 'checkout',
+        namespace: 'shop',
+        pod: 'checkout-7d9',
+        env: 'prod',
+      }),
+    ).toBe(true);
+    expect(
+      matchesSelector(m, {
+        app: 'checkout',
+        namespace: 'shop',
+        pod: 'cart-1',
+        env: 'prod',
+      }),
+    ).toBe(false);
+    expect(
+      matchesSelector(m, {
+        app: 'checkout',
+        namespace: 'shop',
+        pod: 'checkout-1',
+        env: 'dev',
+      }),
+    ).toBe(false);
   });
 
   it('rejects malformed selectors with a message naming the part', () => {
@@ -23,15 +50,34 @@ describe('parseSelector', () => {
 
 describe('parseSloAnnotation', () => {
   it('parses ratio and threshold SLOs', () => {
-    expect(parseSloAnnotation('availability: 99.9% over 30d; latency_p95_ms < 300 over 7d')).toEqual([
-      { name: 'availability', objective: 0.999, window: '30d', windowMs: 30 * 86_400_000 },
-      { name: 'latency_p95_ms', comparator: '<', threshold: 300, window: '7d', windowMs: 7 * 86_400_000 },
+    expect(
+      parseSloAnnotation(
+        'availability: 99.9% over 30d; latency_p95_ms < 300 over 7d',
+      ),
+    ).toEqual([
+      {
+        name: 'availability',
+        objective: 0.999,
+        window: '30d',
+        windowMs: 30 * 86_400_000,
+      },
+      {
+        name: 'latency_p95_ms',
+        comparator: '<',
+        threshold: 300,
+        window: '7d',
+        windowMs: 7 * 86_400_000,
+      },
     ]);
   });
 
   it('rejects bad SLOs clearly', () => {
-    expect(() => parseSloAnnotation('availability: 100% over 30d')).toThrow(/between 0% and 100%/);
-    expect(() => parseSloAnnotation('availability 99.9 over a month')).toThrow(/not understood/);
+    expect(() => parseSloAnnotation('availability: 100% over 30d')).toThrow(
+      /between 0% and 100%/,
+    );
+    expect(() => parseSloAnnotation('availability 99.9 over a month')).toThrow(
+      /not understood/,
+    );
     expect(() => parseSloAnnotation(' ; ')).toThrow(/empty/);
   });
 });

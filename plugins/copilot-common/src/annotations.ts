@@ -48,7 +48,11 @@ export function parseSelector(selector: string): LabelMatcher[] {
       try {
         RegExp(`^(?:${value})$`);
       } catch (e) {
-        throw new Error(`selector part '${part}' has an invalid regex: ${(e as Error).message}`);
+        throw new Error(
+          `selector part '${part}' has an invalid regex: ${
+            (e as Error).message
+          }`,
+        );
       }
     }
     return { key, op: op as LabelMatcher['op'], value };
@@ -59,7 +63,10 @@ export function parseSelector(selector: string): LabelMatcher[] {
  * True when every matcher holds for the labels (a missing label equals the empty string).
  * @public
  */
-export function matchesSelector(matchers: LabelMatcher[], labels: Record<string, string>): boolean {
+export function matchesSelector(
+  matchers: LabelMatcher[],
+  labels: Record<string, string>,
+): boolean {
   return matchers.every(({ key, op, value }) => {
     const actual = labels[key] ?? '';
     switch (op) {
@@ -116,11 +123,16 @@ export function parseSloAnnotation(value: string): SloSpec[] {
     );
   }
   return parts.map(part => {
-    const ratio = /^([A-Za-z_][\w.-]*)\s*:\s*(\d+(?:\.\d+)?)\s*%\s+over\s+(\d+)\s*([mhdw])$/i.exec(part);
+    const ratio =
+      /^([A-Za-z_][\w.-]*)\s*:\s*(\d+(?:\.\d+)?)\s*%\s+over\s+(\d+)\s*([mhdw])$/i.exec(
+        part,
+      );
     if (ratio) {
       const pct = Number(ratio[2]);
       if (pct <= 0 || pct >= 100) {
-        throw new Error(`SLO '${part}': the objective must be between 0% and 100% (exclusive)`);
+        throw new Error(
+          `SLO '${part}': the objective must be between 0% and 100% (exclusive)`,
+        );
       }
       const n = Number(ratio[3]);
       const unit = ratio[4].toLowerCase();
@@ -131,7 +143,10 @@ export function parseSloAnnotation(value: string): SloSpec[] {
         windowMs: n * WINDOW_UNITS[unit],
       };
     }
-    const threshold = /^([A-Za-z_][\w.-]*)\s*(<=|>=|<|>)\s*(\d+(?:\.\d+)?)\s+over\s+(\d+)\s*([mhdw])$/i.exec(part);
+    const threshold =
+      /^([A-Za-z_][\w.-]*)\s*(<=|>=|<|>)\s*(\d+(?:\.\d+)?)\s+over\s+(\d+)\s*([mhdw])$/i.exec(
+        part,
+      );
     if (threshold) {
       const n = Number(threshold[4]);
       const unit = threshold[5].toLowerCase();

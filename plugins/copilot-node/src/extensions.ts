@@ -25,7 +25,10 @@ export interface CopilotSignalSource {
    * Called once, after the copilot plugin has started. The source pushes signals into the sink
    * (typically from a scheduled task of its own) until `signal` is aborted at shutdown.
    */
-  start(sink: CopilotSignalSink, options: { signal: AbortSignal }): Promise<void>;
+  start(
+    sink: CopilotSignalSink,
+    options: { signal: AbortSignal },
+  ): Promise<void>;
 }
 
 /**

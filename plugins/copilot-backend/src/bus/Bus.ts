@@ -17,7 +17,9 @@ export interface BusMessage<T = unknown> {
   publishedAt: string;
 }
 
-export type BusHandler<T = unknown> = (message: BusMessage<T>) => Promise<void> | void;
+export type BusHandler<T = unknown> = (
+  message: BusMessage<T>,
+) => Promise<void> | void;
 
 /** The pipeline's message bus: in-process by default, NATS JetStream between replicas. */
 export interface Bus {

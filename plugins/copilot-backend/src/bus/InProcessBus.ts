@@ -13,12 +13,19 @@ export class InProcessBus implements Bus {
   constructor(private readonly logger: LoggerService) {}
 
   async publish<T>(topic: BusTopic, payload: T): Promise<void> {
-    if (this.closed) throw new Error(`bus is closed; cannot publish to ${topic}`);
-    const message: BusMessage<T> = { topic, payload, publishedAt: new Date().toISOString() };
+    if (this.closed)
+      throw new Error(`bus is closed; cannot publish to ${topic}`);
+    const message: BusMessage<T> = {
+      topic,
+      payload,
+      publishedAt: new Date().toISOString(),
+    };
     for (const handler of this.handlers.get(topic) ?? []) {
       const p = Promise.resolve()
         .then(() => handler(message))
-        .catch(error => this.logger.error(`bus handler for ${topic} failed: ${error}`))
+        .catch(error =>
+          this.logger.error(`bus handler for ${topic} failed: ${error}`),
+        )
         .finally(() => this.pending.delete(p));
       this.pending.add(p);
     }

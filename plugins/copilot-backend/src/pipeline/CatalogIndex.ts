@@ -28,10 +28,17 @@ export class CatalogIndex {
     logger: LoggerService;
     maxAgeMs?: number;
   }): CatalogIndex {
-    return new CatalogIndex(options.catalog, options.auth, options.logger, options.maxAgeMs ?? 60_000);
+    return new CatalogIndex(
+      options.catalog,
+      options.auth,
+      options.logger,
+      options.maxAgeMs ?? 60_000,
+    );
   }
 
-  async get(nowMs: number): Promise<{ index: EntityIndex; dependsOn: Map<string, string[]> }> {
+  async get(
+    nowMs: number,
+  ): Promise<{ index: EntityIndex; dependsOn: Map<string, string[]> }> {
     if (nowMs - this.loadedAt > this.maxAgeMs) {
       this.inFlight ??= this.load(nowMs).finally(() => {
         this.inFlight = undefined;
@@ -46,7 +53,13 @@ export class CatalogIndex {
       const { items } = await this.catalog.getEntities(
         {
           filter: { kind: KINDS },
-          fields: ['kind', 'metadata.name', 'metadata.namespace', 'metadata.annotations', 'relations'],
+          fields: [
+            'kind',
+            'metadata.name',
+            'metadata.namespace',
+            'metadata.annotations',
+            'relations',
+          ],
         },
         { credentials: await this.auth.getOwnServiceCredentials() },
       );
@@ -71,7 +84,11 @@ export class CatalogIndex {
       const targets = (e.relations ?? [])
         .filter(r => r.type === 'dependsOn')
         .map(r => r.targetRef.toLocaleLowerCase('en-US'));
-      if (targets.length) dependsOn.set(stringifyEntityRef(e).toLocaleLowerCase('en-US'), targets);
+      if (targets.length)
+        dependsOn.set(
+          stringifyEntityRef(e).toLocaleLowerCase('en-US'),
+          targets,
+        );
     }
     this.index = buildEntityIndex(resolvable);
     this.dependsOn = dependsOn;

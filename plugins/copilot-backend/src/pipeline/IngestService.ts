@@ -29,31 +29,56 @@ export class IngestService {
     private readonly logger: LoggerService,
   ) {}
 
-  static create(options: { signals: SignalStore; catalog: CatalogIndex; bus: Bus; logger: LoggerService }) {
-    return new IngestService(options.signals, options.catalog, options.bus, options.logger);
+  static create(options: {
+    signals: SignalStore;
+    catalog: CatalogIndex;
+    bus: Bus;
+    logger: LoggerService;
+  }) {
+    return new IngestService(
+      options.signals,
+      options.catalog,
+      options.bus,
+      options.logger,
+    );
   }
 
-  async ingest(items: unknown[], options: { defaultSource?: string; now?: Date } = {}): Promise<IngestResult> {
+  async ingest(
+    items: unknown[],
+    options: { defaultSource?: string; now?: Date } = {},
+  ): Promise<IngestResult> {
     const now = options.now ?? new Date();
     const { index } = await this.catalog.get(now.getTime());
     const errors: IngestItemError[] = [];
     const good: StoredSignalInput[] = [];
     items.forEach((item, i) => {
       const candidate =
-        options.defaultSource && item && typeof item === 'object' && !('source' in item)
+        options.defaultSource &&
+        item &&
+        typeof item === 'object' &&
+        !('source' in item)
           ? { ...(item as object), source: options.defaultSource }
           : item;
       const parsed = signalInputSchema.safeParse(candidate);
       if (!parsed.success) {
         for (const issue of parsed.error.issues) {
-          errors.push({ index: i, field: issue.path.join('.') || '(item)', reason: issue.message });
+          errors.push({
+            index: i,
+            field: issue.path.join('.') || '(item)',
+            reason: issue.message,
+          });
         }
         return;
       }
       const s = parsed.data;
       const tsMs = typeof s.ts === 'number' ? s.ts : Date.parse(s.ts);
       if (tsMs > now.getTime() + 5 * 60_000) {
-        errors.push({ index: i, field: 'ts', reason: 'timestamp is more than 5 minutes in the future; check the sender clock' });
+        errors.push({
+          index: i,
+          field: 'ts',
+          reason:
+            'timestamp is more than 5 minutes in the future; check the sender clock',
+        });
         return;
       }
       const labels = s.labels ?? {};
@@ -69,7 +94,9 @@ export class IngestService {
       });
     });
     await this.signals.insert(good, now);
-    const entityRefs = [...new Set(good.map(g => g.entityRef).filter((r): r is string => !!r))].sort();
+    const entityRefs = [
+      ...new Set(good.map(g => g.entityRef).filter((r): r is string => !!r)),
+    ].sort();
     if (good.length > 0) {
       const event: SignalsIngestedEvent = {
         accepted: good.length,
@@ -86,7 +113,9 @@ export class IngestService {
       errors,
     };
     if (result.unresolved > 0) {
-      this.logger.debug(`${result.unresolved} signals not attributed to a catalog entity (kept)`);
+      this.logger.debug(
+        `${result.unresolved} signals not attributed to a catalog entity (kept)`,
+      );
     }
     return result;
   }
@@ -94,5 +123,7 @@ export class IngestService {
 
 /** Stable hash of a request body, to tell a retry from a different request under the same key. */
 export function hashBody(body: unknown): string {
-  return createHash('sha256').update(JSON.stringify(body ?? null)).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(body ?? null))
+    .digest('hex');
 }

@@ -17,6 +17,7 @@ const MINUTE = 60_000;
 export class TriageStage {
   private running?: Promise<Incident[]>;
   private lastRunMs = 0;
+  private timer?: ReturnType<typeof setTimeout>;
 
   private constructor(
     private readonly deps: {
@@ -25,7 +26,10 @@ export class TriageStage {
       catalog: CatalogIndex;
       bus: Bus;
       logger: LoggerService;
-      options: BaselineOptions & { changeLookbackMinutes: number; minIntervalMs: number };
+      options: BaselineOptions & {
+        changeLookbackMinutes: number;
+        minIntervalMs: number;
+      };
     },
   ) {}
 
@@ -35,22 +39,41 @@ export class TriageStage {
     catalog: CatalogIndex;
     bus: Bus;
     logger: LoggerService;
-    options?: Partial<BaselineOptions> & { changeLookbackMinutes?: number; minIntervalMs?: number };
+    options?: Partial<BaselineOptions> & {
+      changeLookbackMinutes?: number;
+      minIntervalMs?: number;
+    };
   }): TriageStage {
     return new TriageStage({
       ...deps,
-      options: { ...DEFAULT_BASELINE_OPTIONS, changeLookbackMinutes: 15, minIntervalMs: 10_000, ...deps.options },
+      options: {
+        ...DEFAULT_BASELINE_OPTIONS,
+        changeLookbackMinutes: 15,
+        minIntervalMs: 10_000,
+        ...deps.options,
+      },
     });
   }
 
-  /** Runs unless a run is in progress or one finished less than `minIntervalMs` ago. */
-  async maybeRun(nowMs: number): Promise<Incident[]> {
-    if (this.running) return this.running;
-    if (nowMs - this.lastRunMs < this.deps.options.minIntervalMs) return [];
-    return this.run(nowMs);
+  /**
+   * Requests a run: runs now, or, when one ran less than `minIntervalMs` ago or is running, once more
+   * as soon as allowed (requests in between coalesce into that one run).
+   */
+  requestRun(now: () => number = Date.now): void {
+    if (this.timer) return;
+    const wait = this.running
+      ? this.deps.options.minIntervalMs
+      : Math.max(0, this.lastRunMs + this.deps.options.minIntervalMs - now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const run = this.running ?? this.run(now());
+      run.catch(e => this.deps.logger.error(`triage failed: ${e}`));
+    }, wait);
+    this.timer.unref?.();
   }
 
   async run(nowMs: number): Promise<Incident[]> {
+    if (this.running) return this.running;
     this.running = this.runOnce(nowMs).finally(() => {
       this.running = undefined;
       this.lastRunMs = nowMs;
@@ -58,13 +81,27 @@ export class TriageStage {
     return this.running;
   }
 
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
   private async runOnce(nowMs: number): Promise<Incident[]> {
     const { options } = this.deps;
-    const fromMs = nowMs - (options.baselineMinutes + options.recentMinutes + 2) * MINUTE;
+    const fromMs =
+      nowMs - (options.baselineMinutes + options.recentMinutes + 2) * MINUTE;
     const [metrics, logs, changes, catalog] = await Promise.all([
-      this.deps.signals.query({ fromMs, toMs: nowMs, kind: 'metric', key: 'http_5xx_rate' }),
+      this.deps.signals.query({
+        fromMs,
+        toMs: nowMs,
+        kind: 'metric',
+        key: 'http_5xx_rate',
+      }),
       this.deps.signals.query({ fromMs, toMs: nowMs, kind: 'log' }),
-      this.deps.signals.changes({ fromMs: fromMs - options.changeLookbackMinutes * MINUTE, toMs: nowMs }),
+      this.deps.signals.changes({
+        fromMs: fromMs - options.changeLookbackMinutes * MINUTE,
+        toMs: nowMs,
+      }),
       this.deps.catalog.get(nowMs),
     ]);
     const result = triage({
@@ -88,12 +125,16 @@ export class TriageStage {
         openedAt: new Date(f.onsetMs),
       });
       if (created) {
-        this.deps.logger.info(`Opened incident ${incident.id}: ${incident.title} — ${incident.summary}`);
+        this.deps.logger.info(
+          `Opened incident ${incident.id}: ${incident.title} — ${incident.summary}`,
+        );
       }
       opened.push(incident);
     }
     if (opened.length > 0) {
-      await this.deps.bus.publish('signal.detect', { incidentIds: opened.map(i => i.id) });
+      await this.deps.bus.publish('signal.detect', {
+        incidentIds: opened.map(i => i.id),
+      });
     }
     return opened;
   }

@@ -12,10 +12,16 @@ import { z } from 'zod';
 import type { Knex } from 'knex';
 
 /** How incident rules filter in the database: a column and the values it may take. */
-export type IncidentQuery = { column: 'entity_ref' | 'status' | 'severity'; values: string[] };
+export type IncidentQuery = {
+  column: 'entity_ref' | 'status' | 'severity';
+  values: string[];
+};
 
 /** @public */
-export const incidentResourceRef = createPermissionResourceRef<Incident, IncidentQuery>().with({
+export const incidentResourceRef = createPermissionResourceRef<
+  Incident,
+  IncidentQuery
+>().with({
   pluginId: 'copilot',
   resourceType: COPILOT_INCIDENT_RESOURCE_TYPE,
 });
@@ -28,10 +34,16 @@ export const hasEntityRef = createPermissionRule({
   description: 'Allow incidents opened on one of the given catalog entities',
   resourceRef: incidentResourceRef,
   paramsSchema: z.object({
-    entityRefs: z.array(z.string()).describe('Entity refs, e.g. component:default/checkout'),
+    entityRefs: z
+      .array(z.string())
+      .describe('Entity refs, e.g. component:default/checkout'),
   }),
-  apply: (incident, { entityRefs }) => entityRefs.map(lower).includes(lower(incident.entityRef)),
-  toQuery: ({ entityRefs }) => ({ column: 'entity_ref', values: entityRefs.map(lower) }),
+  apply: (incident, { entityRefs }) =>
+    entityRefs.map(lower).includes(lower(incident.entityRef)),
+  toQuery: ({ entityRefs }) => ({
+    column: 'entity_ref',
+    values: entityRefs.map(lower),
+  }),
 });
 
 /** The incident has one of the given statuses. */
@@ -40,7 +52,9 @@ export const hasStatus = createPermissionRule({
   description: 'Allow incidents in one of the given statuses',
   resourceRef: incidentResourceRef,
   paramsSchema: z.object({
-    statuses: z.array(z.enum(['open', 'acknowledged', 'resolved'])).describe('Incident statuses'),
+    statuses: z
+      .array(z.enum(['open', 'acknowledged', 'resolved']))
+      .describe('Incident statuses'),
   }),
   apply: (incident, { statuses }) => statuses.includes(incident.status),
   toQuery: ({ statuses }) => ({ column: 'status', values: statuses }),
@@ -49,8 +63,13 @@ export const hasStatus = createPermissionRule({
 export const incidentPermissionRules = { hasEntityRef, hasStatus };
 
 /** Conditions for permission policies: `incidentConditions.hasEntityRef({ entityRefs })`. @public */
-export const { conditions: incidentConditions, createConditionalDecision: createIncidentConditionalDecision } =
-  createConditionExports({ resourceRef: incidentResourceRef, rules: incidentPermissionRules });
+export const {
+  conditions: incidentConditions,
+  createConditionalDecision: createIncidentConditionalDecision,
+} = createConditionExports({
+  resourceRef: incidentResourceRef,
+  rules: incidentPermissionRules,
+});
 
 /** Applies permission criteria to a knex query over the incidents table. */
 export function applyIncidentCriteria(
@@ -59,12 +78,14 @@ export function applyIncidentCriteria(
 ): Knex.QueryBuilder {
   if ('allOf' in criteria) {
     return query.where(q => {
-      for (const c of criteria.allOf) q.andWhere(inner => applyIncidentCriteria(inner, c));
+      for (const c of criteria.allOf)
+        q.andWhere(inner => applyIncidentCriteria(inner, c));
     });
   }
   if ('anyOf' in criteria) {
     return query.where(q => {
-      for (const c of criteria.anyOf) q.orWhere(inner => applyIncidentCriteria(inner, c));
+      for (const c of criteria.anyOf)
+        q.orWhere(inner => applyIncidentCriteria(inner, c));
     });
   }
   if ('not' in criteria) {

@@ -43,7 +43,8 @@ const BACKSTAGE_ERRORS: Record<string, number> = {
 /** Sets `x-request-id` (kept from the caller when it sent one) on every response. */
 export const requestId: RequestHandler = (req, res, next) => {
   const incoming = req.header('x-request-id');
-  const id = incoming && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+  const id =
+    incoming && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
   res.locals.requestId = id;
   res.setHeader('x-request-id', id);
   next();
@@ -56,9 +57,15 @@ export function problemHandler(logger: LoggerService): ErrorRequestHandler {
       next(error);
       return;
     }
-    const err = error as Error & { status?: number; statusCode?: number; type?: string; expose?: boolean };
+    const err = error as Error & {
+      status?: number;
+      statusCode?: number;
+      type?: string;
+      expose?: boolean;
+    };
     let status = 500;
-    let detail = 'The copilot failed to handle the request; see the backend logs for this request id.';
+    let detail =
+      'The copilot failed to handle the request; see the backend logs for this request id.';
     let extra: Record<string, unknown> = {};
     let title: string | undefined;
     if (err instanceof ProblemError) {
@@ -69,11 +76,17 @@ export function problemHandler(logger: LoggerService): ErrorRequestHandler {
     } else if (err && BACKSTAGE_ERRORS[err.name]) {
       status = BACKSTAGE_ERRORS[err.name];
       detail = err.message;
-    } else if (err && typeof (err.status ?? err.statusCode) === 'number' && err.expose !== false) {
+    } else if (
+      err &&
+      typeof (err.status ?? err.statusCode) === 'number' &&
+      err.expose !== false
+    ) {
       // body-parser and other http-errors style errors
       status = (err.status ?? err.statusCode)!;
       if (err.type === 'entity.too.large') {
-        detail = `The request body is larger than this endpoint accepts; split the batch into smaller requests (limit: ${(err as any).limit} bytes).`;
+        detail = `The request body is larger than this endpoint accepts; split the batch into smaller requests (limit: ${
+          (err as any).limit
+        } bytes).`;
       } else if (err.type === 'entity.parse.failed') {
         detail = `The request body is not valid JSON: ${err.message}. Send a JSON array of signals or {"signals": [...]}.`;
       } else {
@@ -81,7 +94,9 @@ export function problemHandler(logger: LoggerService): ErrorRequestHandler {
       }
     }
     if (status >= 500) {
-      logger.error(`Request ${req.method} ${req.originalUrl} failed: ${err?.stack ?? err}`);
+      logger.error(
+        `Request ${req.method} ${req.originalUrl} failed: ${err?.stack ?? err}`,
+      );
     }
     res
       .status(status)

@@ -39,7 +39,9 @@ const zodMessage = (issues: { path: (string | number)[]; message: string }[]) =>
   issues.map(i => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
 
 /** The copilot's REST API, mounted at /api/copilot; every route lives under /v1. */
-export async function createRouter(options: RouterOptions): Promise<express.Router> {
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
   const { httpAuth, permissions, incidents, idempotency, ingest } = options;
   const toCriteria = createConditionTransformer(options.incidentRuleset);
   const router = Router();
@@ -49,14 +51,22 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     res.json({ status: 'ok' });
   });
 
-  const jsonBody = express.json({ limit: options.maxBodyBytes, type: ['application/json', 'application/*+json'] });
+  const jsonBody = express.json({
+    limit: options.maxBodyBytes,
+    type: ['application/json', 'application/*+json'],
+  });
   const requireJson: express.RequestHandler = (req, _res, next) => {
-    if (req.method === 'POST' && !req.is(['application/json', 'application/*+json'])) {
+    if (
+      req.method === 'POST' &&
+      !req.is(['application/json', 'application/*+json'])
+    ) {
       next(
         new ProblemError(
           415,
           'Unsupported Media Type',
-          `Content-Type '${req.header('content-type') ?? '(none)'}' is not accepted here; send the body as application/json.`,
+          `Content-Type '${
+            req.header('content-type') ?? '(none)'
+          }' is not accepted here; send the body as application/json.`,
         ),
       );
       return;
@@ -65,15 +75,24 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   };
 
   router.post('/v1/signals/ingest', requireJson, jsonBody, async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
-    const [decision] = await permissions.authorize([{ permission: copilotSignalIngestPermission }], { credentials });
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const [decision] = await permissions.authorize(
+      [{ permission: copilotSignalIngestPermission }],
+      { credentials },
+    );
     if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError('You are not allowed to ingest signals (copilot.signal.ingest)');
+      throw new NotAllowedError(
+        'You are not allowed to ingest signals (copilot.signal.ingest)',
+      );
     }
     const body = req.body;
     const items: unknown = Array.isArray(body) ? body : body?.signals;
     if (!Array.isArray(items)) {
-      throw new InputError('The body must be a JSON array of signals, or an object {"signals": [...]}');
+      throw new InputError(
+        'The body must be a JSON array of signals, or an object {"signals": [...]}',
+      );
     }
     if (items.length === 0) {
       throw new InputError('The batch is empty; send at least one signal');
@@ -86,13 +105,27 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       );
     }
     const key = req.header('idempotency-key');
-    const scope = `signals.ingest:${'principal' in credentials ? JSON.stringify(credentials.principal) : ''}`;
+    const scope = `signals.ingest:${
+      'principal' in credentials ? JSON.stringify(credentials.principal) : ''
+    }`;
     const bodyHash = hashBody(items);
     if (key) {
-      const previous = await idempotency.lookup(scope, key, bodyHash, Date.now());
+      const previous = await idempotency.lookup(
+        scope,
+        key,
+        bodyHash,
+        Date.now(),
+      );
       if (previous) {
         res.setHeader('Idempotent-Replayed', 'true');
-        res.status(previous.statusCode).type(previous.statusCode >= 400 ? 'application/problem+json' : 'application/json').json(previous.body);
+        res
+          .status(previous.statusCode)
+          .type(
+            previous.statusCode >= 400
+              ? 'application/problem+json'
+              : 'application/json',
+          )
+          .json(previous.body);
         return;
       }
     }
@@ -112,20 +145,38 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       };
     }
     if (key) {
-      await idempotency.save(scope, key, bodyHash, { statusCode: status, body: payload }, new Date());
+      await idempotency.save(
+        scope,
+        key,
+        bodyHash,
+        { statusCode: status, body: payload },
+        new Date(),
+      );
     }
-    res.status(status).type(status >= 400 ? 'application/problem+json' : 'application/json').json(payload);
+    res
+      .status(status)
+      .type(status >= 400 ? 'application/problem+json' : 'application/json')
+      .json(payload);
   });
 
   router.post('/v1/incidents', requireJson, jsonBody, async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
-    const [decision] = await permissions.authorize([{ permission: copilotIncidentCreatePermission }], { credentials });
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const [decision] = await permissions.authorize(
+      [{ permission: copilotIncidentCreatePermission }],
+      { credentials },
+    );
     if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError('You are not allowed to open incidents (copilot.incident.create)');
+      throw new NotAllowedError(
+        'You are not allowed to open incidents (copilot.incident.create)',
+      );
     }
     const parsed = createIncidentRequestSchema.safeParse(req.body);
     if (!parsed.success) {
-      throw new InputError(`Invalid incident: ${zodMessage(parsed.error.issues)}`);
+      throw new InputError(
+        `Invalid incident: ${zodMessage(parsed.error.issues)}`,
+      );
     }
     const p = parsed.data;
     const createdBy =
@@ -147,18 +198,28 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.get('/v1/incidents', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
     const parsed = listIncidentsQuerySchema.safeParse(req.query);
     if (!parsed.success) {
       throw new InputError(`Invalid query: ${zodMessage(parsed.error.issues)}`);
     }
-    const [decision] = await permissions.authorizeConditional([{ permission: copilotIncidentReadPermission }], {
-      credentials,
-    });
+    const [decision] = await permissions.authorizeConditional(
+      [{ permission: copilotIncidentReadPermission }],
+      {
+        credentials,
+      },
+    );
     if (decision.result === AuthorizeResult.DENY) {
-      throw new NotAllowedError('You are not allowed to read incidents (copilot.incident.read)');
+      throw new NotAllowedError(
+        'You are not allowed to read incidents (copilot.incident.read)',
+      );
     }
-    const criteria = decision.result === AuthorizeResult.CONDITIONAL ? toCriteria(decision.conditions) : undefined;
+    const criteria =
+      decision.result === AuthorizeResult.CONDITIONAL
+        ? toCriteria(decision.conditions)
+        : undefined;
     const page = await incidents.list({
       entityRef: parsed.data.entity,
       status: parsed.data.status,
@@ -170,7 +231,9 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.get('/v1/incidents/:id', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
     const incident = await incidents.get(req.params.id);
     const [decision] = await permissions.authorize(
       [{ permission: copilotIncidentReadPermission, resourceRef: incident.id }],
@@ -184,7 +247,11 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.use((req, _res, next) => {
-    next(new NotFoundError(`No route ${req.method} ${req.path}; see /api/copilot/v1 in the plugin README for the API`));
+    next(
+      new NotFoundError(
+        `No route ${req.method} ${req.path}; see /api/copilot/v1 in the plugin README for the API`,
+      ),
+    );
   });
   router.use(problemHandler(options.logger));
   return router;

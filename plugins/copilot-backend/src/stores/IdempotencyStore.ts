@@ -19,14 +19,22 @@ export class IdempotencyStore {
   ) {}
 
   static create(options: { database: Knex; ttlMs?: number }): IdempotencyStore {
-    return new IdempotencyStore(options.database, options.ttlMs ?? 24 * 3600_000);
+    return new IdempotencyStore(
+      options.database,
+      options.ttlMs ?? 24 * 3600_000,
+    );
   }
 
   /**
    * The stored answer for this key, or undefined. A key reused with a different request body is a
    * client error (409), as in the IETF Idempotency-Key draft.
    */
-  async lookup(scope: string, key: string, requestHash: string, nowMs: number): Promise<StoredResponse | undefined> {
+  async lookup(
+    scope: string,
+    key: string,
+    requestHash: string,
+    nowMs: number,
+  ): Promise<StoredResponse | undefined> {
     const row = await this.db('idempotency_keys').where({ scope, key }).first();
     if (!row) return undefined;
     if (toMs(row.created_at) < nowMs - this.ttlMs) {
@@ -38,10 +46,19 @@ export class IdempotencyStore {
         `Idempotency-Key '${key}' was already used for a different request body; use a new key for a new request`,
       );
     }
-    return { statusCode: Number(row.status_code), body: JSON.parse(row.response) };
+    return {
+      statusCode: Number(row.status_code),
+      body: JSON.parse(row.response),
+    };
   }
 
-  async save(scope: string, key: string, requestHash: string, response: StoredResponse, now: Date): Promise<void> {
+  async save(
+    scope: string,
+    key: string,
+    requestHash: string,
+    response: StoredResponse,
+    now: Date,
+  ): Promise<void> {
     await this.db('idempotency_keys')
       .insert({
         scope,
@@ -56,6 +73,8 @@ export class IdempotencyStore {
   }
 
   async prune(nowMs: number): Promise<number> {
-    return this.db('idempotency_keys').where('created_at', '<', new Date(nowMs - this.ttlMs)).delete();
+    return this.db('idempotency_keys')
+      .where('created_at', '<', new Date(nowMs - this.ttlMs))
+      .delete();
   }
 }

@@ -9,7 +9,10 @@ import type {
 import { InputError, NotFoundError } from '@backstage/errors';
 import type { PermissionCriteria } from '@backstage/plugin-permission-common';
 import { parseJson, toIso, toMs } from './util';
-import { applyIncidentCriteria, type IncidentQuery } from '../service/permissions';
+import {
+  applyIncidentCriteria,
+  type IncidentQuery,
+} from '../service/permissions';
 
 /** What a caller gives to open an incident. */
 export interface NewIncident {
@@ -59,7 +62,11 @@ const encodeCursor = (openedAtMs: number, id: string) =>
 function decodeCursor(cursor: string): [number, string] {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'string') {
+    if (
+      Array.isArray(v) &&
+      typeof v[0] === 'number' &&
+      typeof v[1] === 'string'
+    ) {
       return [v[0], v[1]];
     }
   } catch {
@@ -85,7 +92,9 @@ export class IncidentStore {
    * Opens an incident, or, when an open one with the same fingerprint exists, refreshes that one
    * (summary, affected entities, severity only upwards) and returns it with `created: false`.
    */
-  async open(input: NewIncident): Promise<{ incident: Incident; created: boolean }> {
+  async open(
+    input: NewIncident,
+  ): Promise<{ incident: Incident; created: boolean }> {
     return this.db.transaction(async tx => {
       const now = new Date();
       if (input.fingerprint) {
@@ -110,7 +119,9 @@ export class IncidentStore {
               affected_entity_refs: JSON.stringify([...affected].sort()),
               updated_at: now,
             });
-          const row = await tx<Row>('incidents').where({ id: existing.id }).first();
+          const row = await tx<Row>('incidents')
+            .where({ id: existing.id })
+            .first();
           return { incident: toIncident(row!), created: false };
         }
       }
@@ -140,7 +151,9 @@ export class IncidentStore {
   /** Incidents by id, in the order asked, undefined where missing (for the permission framework). */
   async getMany(ids: string[]): Promise<Array<Incident | undefined>> {
     if (ids.length === 0) return [];
-    const rows = await this.db<Row>('incidents').where({ org_id: this.orgId }).whereIn('id', ids);
+    const rows = await this.db<Row>('incidents')
+      .where({ org_id: this.orgId })
+      .whereIn('id', ids);
     const byId = new Map(rows.map(r => [r.id, toIncident(r)]));
     return ids.map(id => byId.get(id));
   }
@@ -172,7 +185,11 @@ export class IncidentStore {
       const [openedAtMs, id] = decodeCursor(options.cursor);
       const at = new Date(openedAtMs);
       query.where(q =>
-        q.where('opened_at', '<', at).orWhere(q2 => q2.where('opened_at', '=', at).andWhere('id', '<', id)),
+        q
+          .where('opened_at', '<', at)
+          .orWhere(q2 =>
+            q2.where('opened_at', '=', at).andWhere('id', '<', id),
+          ),
       );
     }
     const rows = await query
@@ -202,9 +219,17 @@ export class IncidentStore {
   }
 }
 
-const SEVERITY_ORDER: IncidentSeverity[] = ['low', 'medium', 'high', 'critical'];
+const SEVERITY_ORDER: IncidentSeverity[] = [
+  'low',
+  'medium',
+  'high',
+  'critical',
+];
 
-function maxSeverity(a: IncidentSeverity, b: IncidentSeverity): IncidentSeverity {
+function maxSeverity(
+  a: IncidentSeverity,
+  b: IncidentSeverity,
+): IncidentSeverity {
   return SEVERITY_ORDER.indexOf(a) >= SEVERITY_ORDER.indexOf(b) ? a : b;
 }
 

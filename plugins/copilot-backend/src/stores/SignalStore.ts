@@ -32,7 +32,14 @@ export interface ChangeEvent {
   link?: string;
 }
 
-const CHANGE_KEYS = new Set(['deploy', 'config_change', 'flag_change', 'commit', 'ci_run', 'rollback']);
+const CHANGE_KEYS = new Set([
+  'deploy',
+  'config_change',
+  'flag_change',
+  'commit',
+  'ci_run',
+  'rollback',
+]);
 const INSERT_CHUNK = 400;
 
 /**
@@ -68,7 +75,11 @@ export class SignalStore {
         await tx('signals').insert(rows.slice(i, i + INSERT_CHUNK));
       }
       const changes = signals
-        .filter(s => s.kind === 'deploy' || (s.kind === 'event' && s.key && CHANGE_KEYS.has(s.key)))
+        .filter(
+          s =>
+            s.kind === 'deploy' ||
+            (s.kind === 'event' && s.key && CHANGE_KEYS.has(s.key)),
+        )
         .map(s => ({
           id: randomUUID(),
           org_id: this.orgId,
@@ -119,13 +130,18 @@ export class SignalStore {
       kind: r.kind,
       tsMs: toMs(r.ts),
       key: r.key ?? undefined,
-      value: r.value === null || r.value === undefined ? undefined : Number(r.value),
+      value:
+        r.value === null || r.value === undefined ? undefined : Number(r.value),
       text: r.text ?? undefined,
       labels: parseJson<Record<string, string>>(r.labels, {}),
     }));
   }
 
-  async changes(options: { fromMs: number; toMs: number; entityRef?: string }): Promise<ChangeEvent[]> {
+  async changes(options: {
+    fromMs: number;
+    toMs: number;
+    entityRef?: string;
+  }): Promise<ChangeEvent[]> {
     const q = this.db('change_events')
       .where({ org_id: this.orgId })
       .where('ts', '>=', new Date(options.fromMs))

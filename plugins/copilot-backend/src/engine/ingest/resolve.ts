@@ -53,7 +53,8 @@ export function buildEntityIndex(entities: ResolvableEntity[]): EntityIndex {
     const name = e.name.toLocaleLowerCase('en-US');
     if (!index.byName.has(name)) index.byName.set(name, ref);
     const k8sId = e.annotations['backstage.io/kubernetes-id'];
-    if (k8sId && !index.byKubernetesId.has(k8sId)) index.byKubernetesId.set(k8sId, ref);
+    if (k8sId && !index.byKubernetesId.has(k8sId))
+      index.byKubernetesId.set(k8sId, ref);
     const selector = e.annotations[COPILOT_ANNOTATIONS.selector];
     if (selector) {
       try {
@@ -72,7 +73,10 @@ function rank(kind: string): number {
 }
 
 /** The entity ref the labels point at, or undefined when none matches. */
-export function resolveEntity(labels: Record<string, string>, index: EntityIndex): string | undefined {
+export function resolveEntity(
+  labels: Record<string, string>,
+  index: EntityIndex,
+): string | undefined {
   const explicit = labels.entity?.toLocaleLowerCase('en-US');
   if (explicit && index.refs.has(explicit)) return explicit;
   for (const s of index.selectors) {

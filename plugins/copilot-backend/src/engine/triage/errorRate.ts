@@ -28,22 +28,38 @@ export interface ErrorRateSeries {
   points: MinutePoint[];
 }
 
-const ERROR_LEVELS = new Set(['error', 'err', 'fatal', 'critical', 'crit', 'alert', 'emerg', 'severe', 'panic']);
-const TEXT_LEVEL = /(?:^|[\s"'[(|])(?:level|lvl|severity)?["']?[=:]?\s*["']?(ERROR|FATAL|CRITICAL|SEVERE|PANIC|E\d{4})\b/i;
+const ERROR_LEVELS = new Set([
+  'error',
+  'err',
+  'fatal',
+  'critical',
+  'crit',
+  'alert',
+  'emerg',
+  'severe',
+  'panic',
+]);
+const TEXT_LEVEL =
+  /(?:^|[\s"'[(|])(?:level|lvl|severity)?["']?[=:]?\s*["']?(ERROR|FATAL|CRITICAL|SEVERE|PANIC|E\d{4})\b/i;
 const HTTP_5XX = /"\s*5\d\d\s+\d+|\bstatus[=:]\s*"?5\d\d\b/;
 
 export const MINUTE_MS = 60_000;
 
 /** True when a log line is at error level or worse. */
-export function isErrorLog(text: string | undefined, labels: Record<string, string>): boolean {
+export function isErrorLog(
+  text: string | undefined,
+  labels: Record<string, string>,
+): boolean {
   const label = labels.level ?? labels.severity ?? labels.lvl;
   if (label) return ERROR_LEVELS.has(label.toLocaleLowerCase('en-US'));
   if (!text) return false;
   if (text.startsWith('{')) {
     try {
       const parsed = JSON.parse(text) as Record<string, unknown>;
-      const level = parsed.level ?? parsed.severity ?? parsed.lvl ?? parsed['log.level'];
-      if (typeof level === 'string') return ERROR_LEVELS.has(level.toLocaleLowerCase('en-US'));
+      const level =
+        parsed.level ?? parsed.severity ?? parsed.lvl ?? parsed['log.level'];
+      if (typeof level === 'string')
+        return ERROR_LEVELS.has(level.toLocaleLowerCase('en-US'));
       const status = Number(parsed.status ?? parsed.status_code);
       if (Number.isFinite(status)) return status >= 500;
     } catch {
@@ -54,23 +70,41 @@ export function isErrorLog(text: string | undefined, labels: Record<string, stri
 }
 
 /** Builds one error-rate series per entity; signals without an entity are ignored. */
-export function buildErrorRateSeries(signals: Iterable<SignalLike>): ErrorRateSeries[] {
-  type Acc = { metricSum: Map<number, number>; metricN: Map<number, number>; logs: Map<number, number>; errors: Map<number, number> };
+export function buildErrorRateSeries(
+  signals: Iterable<SignalLike>,
+): ErrorRateSeries[] {
+  type Acc = {
+    metricSum: Map<number, number>;
+    metricN: Map<number, number>;
+    logs: Map<number, number>;
+    errors: Map<number, number>;
+  };
   const byEntity = new Map<string, Acc>();
   for (const s of signals) {
     if (!s.entityRef) continue;
     let acc = byEntity.get(s.entityRef);
     if (!acc) {
-      acc = { metricSum: new Map(), metricN: new Map(), logs: new Map(), errors: new Map() };
+      acc = {
+        metricSum: new Map(),
+        metricN: new Map(),
+        logs: new Map(),
+        errors: new Map(),
+      };
       byEntity.set(s.entityRef, acc);
     }
     const minute = Math.floor(s.tsMs / MINUTE_MS) * MINUTE_MS;
-    if (s.kind === 'metric' && s.key === 'http_5xx_rate' && s.value !== undefined && Number.isFinite(s.value)) {
+    if (
+      s.kind === 'metric' &&
+      s.key === 'http_5xx_rate' &&
+      s.value !== undefined &&
+      Number.isFinite(s.value)
+    ) {
       acc.metricSum.set(minute, (acc.metricSum.get(minute) ?? 0) + s.value);
       acc.metricN.set(minute, (acc.metricN.get(minute) ?? 0) + 1);
     } else if (s.kind === 'log') {
       acc.logs.set(minute, (acc.logs.get(minute) ?? 0) + 1);
-      if (isErrorLog(s.text, s.labels)) acc.errors.set(minute, (acc.errors.get(minute) ?? 0) + 1);
+      if (isErrorLog(s.text, s.labels))
+        acc.errors.set(minute, (acc.errors.get(minute) ?? 0) + 1);
     }
   }
   const out: ErrorRateSeries[] = [];
@@ -78,12 +112,18 @@ export function buildErrorRateSeries(signals: Iterable<SignalLike>): ErrorRateSe
     if (acc.metricN.size > 0) {
       const points = [...acc.metricN.keys()]
         .sort((a, b) => a - b)
-        .map(m => ({ minuteMs: m, value: acc.metricSum.get(m)! / acc.metricN.get(m)! }));
+        .map(m => ({
+          minuteMs: m,
+          value: acc.metricSum.get(m)! / acc.metricN.get(m)!,
+        }));
       out.push({ entityRef, basis: 'http_5xx_rate', points });
     } else if (acc.logs.size > 0) {
       const points = [...acc.logs.keys()]
         .sort((a, b) => a - b)
-        .map(m => ({ minuteMs: m, value: (acc.errors.get(m) ?? 0) / acc.logs.get(m)! }));
+        .map(m => ({
+          minuteMs: m,
+          value: (acc.errors.get(m) ?? 0) / acc.logs.get(m)!,
+        }));
       out.push({ entityRef, basis: 'error_logs', points });
     }
   }

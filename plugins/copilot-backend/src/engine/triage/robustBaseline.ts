@@ -29,7 +29,13 @@ export const DEFAULT_BASELINE_OPTIONS: BaselineOptions = {
 
 export type BaselineVerdict =
   | { state: 'cold'; historyMinutes: number; neededMinutes: number }
-  | { state: 'normal'; value: number; median: number; scale: number; sigmas: number }
+  | {
+      state: 'normal';
+      value: number;
+      median: number;
+      scale: number;
+      sigmas: number;
+    }
   | {
       state: 'anomalous';
       value: number;
@@ -51,32 +57,55 @@ export function median(values: number[]): number {
  * Tests the latest complete minutes (before `nowMs`) of a series against the robust baseline of the
  * minutes before them. The onset is the first minute of the trailing run of anomalous minutes.
  */
-export function testLatest(points: MinutePoint[], nowMs: number, options: BaselineOptions = DEFAULT_BASELINE_OPTIONS): BaselineVerdict {
+export function testLatest(
+  points: MinutePoint[],
+  nowMs: number,
+  options: BaselineOptions = DEFAULT_BASELINE_OPTIONS,
+): BaselineVerdict {
   const currentMinute = Math.floor(nowMs / MINUTE_MS) * MINUTE_MS;
-  const complete = points.filter(p => p.minuteMs < currentMinute && Number.isFinite(p.value));
+  const complete = points.filter(
+    p => p.minuteMs < currentMinute && Number.isFinite(p.value),
+  );
   if (complete.length === 0) {
-    return { state: 'cold', historyMinutes: 0, neededMinutes: options.minHistoryMinutes };
+    return {
+      state: 'cold',
+      historyMinutes: 0,
+      neededMinutes: options.minHistoryMinutes,
+    };
   }
   const recentFrom = currentMinute - options.recentMinutes * MINUTE_MS;
   const recent = complete.filter(p => p.minuteMs >= recentFrom);
   // The baseline excludes the recent minutes and any trailing run that is already anomalous,
   // so a long incident does not become its own baseline.
   const history = complete.filter(
-    p => p.minuteMs < recentFrom && p.minuteMs >= recentFrom - options.baselineMinutes * MINUTE_MS,
+    p =>
+      p.minuteMs < recentFrom &&
+      p.minuteMs >= recentFrom - options.baselineMinutes * MINUTE_MS,
   );
   if (history.length < options.minHistoryMinutes || recent.length === 0) {
-    return { state: 'cold', historyMinutes: history.length, neededMinutes: options.minHistoryMinutes };
+    return {
+      state: 'cold',
+      historyMinutes: history.length,
+      neededMinutes: options.minHistoryMinutes,
+    };
   }
   const values = history.map(p => p.value);
   const med = median(values);
   const mad = median(values.map(v => Math.abs(v - med)));
   const scale = Math.max(1.4826 * mad, options.minScale, Math.abs(med) * 0.1);
-  const isAnomalous = (v: number) => v >= options.absoluteFloor && (v - med) / scale >= options.sigmaThreshold;
+  const isAnomalous = (v: number) =>
+    v >= options.absoluteFloor && (v - med) / scale >= options.sigmaThreshold;
 
   const last = recent[recent.length - 1];
   const lastSigmas = (last.value - med) / scale;
   if (!isAnomalous(last.value)) {
-    return { state: 'normal', value: last.value, median: med, scale, sigmas: lastSigmas };
+    return {
+      state: 'normal',
+      value: last.value,
+      median: med,
+      scale,
+      sigmas: lastSigmas,
+    };
   }
   // Walk back over the trailing anomalous run (through the history too) to find the onset.
   const all = complete;
@@ -87,5 +116,13 @@ export function testLatest(points: MinutePoint[], nowMs: number, options: Baseli
     onsetMs = all[i].minuteMs;
     peak = Math.max(peak, all[i].value);
   }
-  return { state: 'anomalous', value: last.value, peak, median: med, scale, sigmas: lastSigmas, onsetMs };
+  return {
+    state: 'anomalous',
+    value: last.value,
+    peak,
+    median: med,
+    scale,
+    sigmas: lastSigmas,
+    onsetMs,
+  };
 }

@@ -1,8 +1,18 @@
 // Turns per-entity error-rate verdicts into incidents to open: anomalous entities whose own dependencies
 // are healthy are the probable origins; anomalous entities that depend on them (transitively) are affected.
 import type { IncidentSeverity } from '@devops-copilot/backstage-plugin-copilot-common';
-import { buildErrorRateSeries, MINUTE_MS, type ErrorRateSeries, type SignalLike } from './errorRate';
-import { DEFAULT_BASELINE_OPTIONS, testLatest, type BaselineOptions, type BaselineVerdict } from './robustBaseline';
+import {
+  buildErrorRateSeries,
+  MINUTE_MS,
+  type ErrorRateSeries,
+  type SignalLike,
+} from './errorRate';
+import {
+  DEFAULT_BASELINE_OPTIONS,
+  testLatest,
+  type BaselineOptions,
+  type BaselineVerdict,
+} from './robustBaseline';
 
 /** A change that may explain an anomaly. */
 export interface ChangeLike {
@@ -57,9 +67,16 @@ export function triage(input: TriageInput): TriageResult {
   const lookbackMs = (input.options?.changeLookbackMinutes ?? 15) * MINUTE_MS;
   const verdicts: TriageResult['verdicts'] = new Map();
   for (const series of buildErrorRateSeries(input.signals)) {
-    verdicts.set(series.entityRef, { ...testLatest(series.points, input.nowMs, options), basis: series.basis });
+    verdicts.set(series.entityRef, {
+      ...testLatest(series.points, input.nowMs, options),
+      basis: series.basis,
+    });
   }
-  const anomalous = new Set([...verdicts].filter(([, v]) => v.state === 'anomalous').map(([ref]) => ref));
+  const anomalous = new Set(
+    [...verdicts]
+      .filter(([, v]) => v.state === 'anomalous')
+      .map(([ref]) => ref),
+  );
 
   // Reverse edges: who depends on whom.
   const dependents = new Map<string, string[]>();
@@ -100,19 +117,35 @@ export function triage(input: TriageInput): TriageResult {
 
     const what = v.basis === 'http_5xx_rate' ? '5xx rate' : 'error-log ratio';
     const change = input.changes
-      .filter(c => c.entityRef === ref && c.tsMs <= v.onsetMs + MINUTE_MS && c.tsMs >= v.onsetMs - lookbackMs)
+      .filter(
+        c =>
+          c.entityRef === ref &&
+          c.tsMs <= v.onsetMs + MINUTE_MS &&
+          c.tsMs >= v.onsetMs - lookbackMs,
+      )
       .sort((a, b) => b.tsMs - a.tsMs)[0];
     const parts = [
-      `${what} ${pct(v.value)} (peak ${pct(v.peak)}) vs baseline ${pct(v.median)}, ${v.sigmas.toFixed(1)} robust sigmas, since ${hhmm(v.onsetMs)} UTC`,
+      `${what} ${pct(v.value)} (peak ${pct(v.peak)}) vs baseline ${pct(
+        v.median,
+      )}, ${v.sigmas.toFixed(1)} robust sigmas, since ${hhmm(v.onsetMs)} UTC`,
     ];
     if (change) {
       const who = change.author ? ` by ${change.author}` : '';
       const version = change.version ? ` ${change.version}` : '';
       const diff = change.diffSummary ? ` (${change.diffSummary})` : '';
-      parts.push(`${change.kind.replace('_', ' ')}${version}${who} at ${hhmm(change.tsMs)} UTC${diff}`);
+      parts.push(
+        `${change.kind.replace('_', ' ')}${version}${who} at ${hhmm(
+          change.tsMs,
+        )} UTC${diff}`,
+      );
     }
     if (affected.size > 0) {
-      parts.push(`also elevated upstream: ${[...affected].sort().map(nameOf).join(', ')}`);
+      parts.push(
+        `also elevated upstream: ${[...affected]
+          .sort()
+          .map(nameOf)
+          .join(', ')}`,
+      );
     }
     findings.push({
       entityRef: ref,
