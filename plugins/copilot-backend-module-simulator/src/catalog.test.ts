@@ -25,7 +25,7 @@ const entities: Entity[] = readdirSync(dir)
   .filter(f => f.endsWith('.yaml'))
   .flatMap(f =>
     parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map(d => {
-      expect(d.errors).toEqual([]);
+      if (d.errors.length) throw new Error(`${f}: ${d.errors[0].message}`);
       return d.toJS() as Entity;
     }),
   );

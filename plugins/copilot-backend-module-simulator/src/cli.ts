@@ -19,7 +19,7 @@ function parseArgs(argv: string[]): Args {
     url: 'http://localhost:7007',
     token: process.env.COPILOT_TOKEN,
     scenario: 'bad-deploy',
-    catalog: resolve(__dirname, '../../../examples/catalog'),
+    catalog: resolve(process.cwd(), '../../examples/catalog'),
     backfill: 45,
     incidentAfter: 1,
     once: false,

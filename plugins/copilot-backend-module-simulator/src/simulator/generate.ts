@@ -42,6 +42,9 @@ const PATHS: Record<string, string[]> = {
   ],
 };
 
+const nameOf = (ref: string) => ref.slice(ref.indexOf('/') + 1);
+const round = (v: number, digits = 1) => Number(v.toFixed(digits));
+
 function baseRate(e: SimEntity): number {
   if (e.kind === 'resource') return 0;
   const s = streamOf(e.name);
@@ -120,7 +123,6 @@ export function effectsAt(
   return effects;
 }
 
-const nameOf = (ref: string) => ref.slice(ref.indexOf('/') + 1);
 
 function version(e: SimEntity, n: number): string {
   return `v${1 + (streamOf(e.name) % 3)}.${n % 20}.${(n * 7) % 10}`;
@@ -368,11 +370,8 @@ function logLine(
   if (e.type === 'website' || e.name === 'api-gateway') {
     const paths = PATHS[e.name] ?? ['/'];
     const path = paths[Math.floor(r(5) * paths.length)];
-    const status = isError
-      ? 502 + Math.floor(r(6) * 2)
-      : r(6) < 0.05
-      ? 404
-      : 200;
+    let status = r(6) < 0.05 ? 404 : 200;
+    if (isError) status = 502 + Math.floor(r(6) * 2);
     const d = new Date(tsMs);
     const months = [
       'Jan',
@@ -427,7 +426,6 @@ function logLine(
   });
 }
 
-const round = (v: number, digits = 1) => Number(v.toFixed(digits));
 
 /** All signals of the slots in [fromMs, toMs). */
 export function generateWindow(
