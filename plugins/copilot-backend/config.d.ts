@@ -27,6 +27,8 @@ export interface Config {
       recentMinutes?: number;
       /** Minutes before the onset in which a deploy or change is named as suspect (default 15). */
       changeLookbackMinutes?: number;
+      /** Observations the current minute needs before it is examined too; 0 waits for complete minutes (default 3). */
+      minPartialObservations?: number;
       /** Least seconds between two detection runs; ingests in between coalesce (default 10). */
       minIntervalSeconds?: number;
     };

@@ -84,6 +84,9 @@ export function readCopilotConfig(config: Config): CopilotConfig {
         c?.getOptionalNumber('triage.recentMinutes'),
         DEFAULT_BASELINE_OPTIONS.recentMinutes,
       ),
+      minPartialObservations:
+        c?.getOptionalNumber('triage.minPartialObservations') ??
+        DEFAULT_BASELINE_OPTIONS.minPartialObservations,
       changeLookbackMinutes: positive(
         'triage.changeLookbackMinutes',
         c?.getOptionalNumber('triage.changeLookbackMinutes'),

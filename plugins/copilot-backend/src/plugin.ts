@@ -80,6 +80,7 @@ export const copilotPlugin = createBackendPlugin({
           signals,
           incidents,
           catalog: catalogIndex,
+          ingest,
           bus,
           logger,
           options: config.triage,

@@ -1,1 +1,9 @@
+/**
+ * The DevOps Copilot frontend plugin: the /copilot page and the entity Incidents tab.
+ *
+ * @packageDocumentation
+ */
 export { copilotPlugin as default } from './plugin';
+export { copilotApiRef } from './api';
+export { IncidentList } from './components/IncidentList';
+export { EntityIncidentsContent } from './components/EntityIncidentsContent';

@@ -13,6 +13,10 @@ export class CatalogIndex {
   private index: EntityIndex = buildEntityIndex([]);
   private dependsOn = new Map<string, string[]>();
   private loadedAt = 0;
+  private fingerprint = '';
+  private changedOnLastLoad = false;
+  /** Grows each time the catalog content seen by the index changes. */
+  version = 0;
   private inFlight?: Promise<void>;
 
   private constructor(
@@ -39,7 +43,12 @@ export class CatalogIndex {
   async get(
     nowMs: number,
   ): Promise<{ index: EntityIndex; dependsOn: Map<string, string[]> }> {
-    if (nowMs - this.loadedAt > this.maxAgeMs) {
+    // An empty or still changing catalog is usually one being ingested at start: look again soon.
+    const maxAge =
+      this.index.refs.size === 0 || this.changedOnLastLoad
+        ? Math.min(this.maxAgeMs, 5_000)
+        : this.maxAgeMs;
+    if (nowMs - this.loadedAt > maxAge) {
       this.inFlight ??= this.load(nowMs).finally(() => {
         this.inFlight = undefined;
       });
@@ -89,6 +98,12 @@ export class CatalogIndex {
           stringifyEntityRef(e).toLocaleLowerCase('en-US'),
           targets,
         );
+    }
+    const fingerprint = JSON.stringify([resolvable, [...dependsOn]]);
+    this.changedOnLastLoad = fingerprint !== this.fingerprint;
+    if (this.changedOnLastLoad) {
+      this.fingerprint = fingerprint;
+      this.version += 1;
     }
     this.index = buildEntityIndex(resolvable);
     this.dependsOn = dependsOn;

@@ -22,6 +22,8 @@ export interface SignalsIngestedEvent {
  * item, resolve its catalog entity, store the good ones, report the bad ones by index and field.
  */
 export class IngestService {
+  private resolvedAtVersion = -1;
+
   private constructor(
     private readonly signals: SignalStore,
     private readonly catalog: CatalogIndex,
@@ -118,6 +120,27 @@ export class IngestService {
       );
     }
     return result;
+  }
+
+  /**
+   * When the catalog changed since the last pass, attributes the recent signals and changes that no
+   * entity claimed when they arrived (typically those ingested while the catalog was still loading).
+   */
+  async reresolve(nowMs: number, lookbackMs = 2 * 3600_000): Promise<number> {
+    const { index } = await this.catalog.get(nowMs);
+    if (this.catalog.version === this.resolvedAtVersion) return 0;
+    this.resolvedAtVersion = this.catalog.version;
+    const pending = await this.signals.unresolved(nowMs - lookbackMs);
+    const assign = <T>(items: Array<{ id: T; labels: Record<string, string> }>) =>
+      items.flatMap(item => {
+        const entityRef = resolveEntity(item.labels, index);
+        return entityRef ? [{ id: item.id, entityRef }] : [];
+      });
+    const assignments = { signals: assign(pending.signals), changes: assign(pending.changes) };
+    await this.signals.assignEntities(assignments);
+    const n = assignments.signals.length + assignments.changes.length;
+    if (n > 0) this.logger.info(`Attributed ${n} earlier unresolved signals to catalog entities`);
+    return n;
   }
 }
 

@@ -7,6 +7,7 @@ import type { SignalStore } from '../stores/SignalStore';
 import type { IncidentStore } from '../stores/IncidentStore';
 import type { Bus } from '../bus/Bus';
 import type { CatalogIndex } from './CatalogIndex';
+import type { IngestService } from './IngestService';
 
 const MINUTE = 60_000;
 
@@ -24,6 +25,7 @@ export class TriageStage {
       signals: SignalStore;
       incidents: IncidentStore;
       catalog: CatalogIndex;
+      ingest: IngestService;
       bus: Bus;
       logger: LoggerService;
       options: BaselineOptions & {
@@ -37,6 +39,7 @@ export class TriageStage {
     signals: SignalStore;
     incidents: IncidentStore;
     catalog: CatalogIndex;
+    ingest: IngestService;
     bus: Bus;
     logger: LoggerService;
     options?: Partial<BaselineOptions> & {
@@ -88,6 +91,7 @@ export class TriageStage {
 
   private async runOnce(nowMs: number): Promise<Incident[]> {
     const { options } = this.deps;
+    await this.deps.ingest.reresolve(nowMs);
     const fromMs =
       nowMs - (options.baselineMinutes + options.recentMinutes + 2) * MINUTE;
     const [metrics, logs, changes, catalog] = await Promise.all([
@@ -111,6 +115,11 @@ export class TriageStage {
       nowMs,
       options,
     });
+    const anomalous = [...result.verdicts].filter(([, v]) => v.state === 'anomalous').map(([ref]) => ref);
+    this.deps.logger.debug(
+      `triage at ${new Date(nowMs).toISOString()}: ${metrics.length} metric points, ${logs.length} log lines, ` +
+        `${result.verdicts.size} series, anomalous: ${anomalous.join(', ') || 'none'}`,
+    );
     const opened: Incident[] = [];
     for (const f of result.findings) {
       const { incident, created } = await this.deps.incidents.open({

@@ -160,6 +160,56 @@ export class SignalStore {
     }));
   }
 
+  /** Signals and changes since `fromMs` that no catalog entity claimed yet, with their labels. */
+  async unresolved(fromMs: number, limit = 50_000): Promise<{
+    signals: Array<{ id: number; labels: Record<string, string> }>;
+    changes: Array<{ id: string; labels: Record<string, string> }>;
+  }> {
+    const signals = await this.db('signals')
+      .where({ org_id: this.orgId })
+      .whereNull('entity_ref')
+      .where('ts', '>=', new Date(fromMs))
+      .select('id', 'labels')
+      .limit(limit);
+    const changes = await this.db('change_events')
+      .where({ org_id: this.orgId })
+      .whereNull('entity_ref')
+      .where('ts', '>=', new Date(fromMs))
+      .select('id', 'labels')
+      .limit(limit);
+    return {
+      signals: signals.map(r => ({ id: Number(r.id), labels: parseJson<Record<string, string>>(r.labels, {}) })),
+      changes: changes.map(r => ({ id: String(r.id), labels: parseJson<Record<string, string>>(r.labels, {}) })),
+    };
+  }
+
+  /** Attributes previously unresolved signals and changes to entities. */
+  async assignEntities(assignments: {
+    signals: Array<{ id: number; entityRef: string }>;
+    changes: Array<{ id: string; entityRef: string }>;
+  }): Promise<void> {
+    const group = <T>(items: Array<{ id: T; entityRef: string }>) => {
+      const m = new Map<string, T[]>();
+      for (const a of items) m.set(a.entityRef, [...(m.get(a.entityRef) ?? []), a.id]);
+      return m;
+    };
+    await this.db.transaction(async tx => {
+      for (const [table, items] of [
+        ['signals', assignments.signals],
+        ['change_events', assignments.changes],
+      ] as const) {
+        for (const [entityRef, ids] of group<number | string>(items)) {
+          for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
+            await tx(table)
+              .where({ org_id: this.orgId })
+              .whereIn('id', ids.slice(i, i + INSERT_CHUNK))
+              .update({ entity_ref: entityRef });
+          }
+        }
+      }
+    });
+  }
+
   /** Deletes raw signals older than the retention; returns how many went. */
   async prune(olderThanMs: number): Promise<number> {
     return this.db('signals')

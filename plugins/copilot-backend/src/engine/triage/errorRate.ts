@@ -17,6 +17,8 @@ export interface SignalLike {
 export interface MinutePoint {
   minuteMs: number;
   value: number;
+  /** How many observations the value aggregates (metric points or log lines). */
+  n?: number;
 }
 
 /** Which measurement a series was built from. */

@@ -16,6 +16,11 @@ export interface BaselineOptions {
   minScale: number;
   /** Latest complete minutes examined. */
   recentMinutes: number;
+  /**
+   * Observations the current, still open minute needs before it is examined too (so detection does
+   * not wait for the minute to end); 0 examines complete minutes only.
+   */
+  minPartialObservations: number;
 }
 
 export const DEFAULT_BASELINE_OPTIONS: BaselineOptions = {
@@ -25,6 +30,7 @@ export const DEFAULT_BASELINE_OPTIONS: BaselineOptions = {
   absoluteFloor: 0.05,
   minScale: 0.005,
   recentMinutes: 3,
+  minPartialObservations: 3,
 };
 
 export type BaselineVerdict =
@@ -54,7 +60,7 @@ export function median(values: number[]): number {
 }
 
 /**
- * Tests the latest complete minutes (before `nowMs`) of a series against the robust baseline of the
+ * Tests the latest minutes of a series (complete ones, and the current one once it has enough observations) against the robust baseline of the
  * minutes before them. The onset is the first minute of the trailing run of anomalous minutes.
  */
 export function testLatest(
@@ -64,7 +70,12 @@ export function testLatest(
 ): BaselineVerdict {
   const currentMinute = Math.floor(nowMs / MINUTE_MS) * MINUTE_MS;
   const complete = points.filter(
-    p => p.minuteMs < currentMinute && Number.isFinite(p.value),
+    p =>
+      Number.isFinite(p.value) &&
+      (p.minuteMs < currentMinute ||
+        (p.minuteMs === currentMinute &&
+          options.minPartialObservations > 0 &&
+          (p.n ?? 0) >= options.minPartialObservations)),
   );
   if (complete.length === 0) {
     return {

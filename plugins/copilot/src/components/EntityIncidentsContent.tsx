@@ -1,0 +1,22 @@
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { useEntity } from '@backstage/plugin-catalog-react';
+import { Typography } from '@material-ui/core';
+import { IncidentList } from './IncidentList';
+
+/** The entity page's Incidents tab: incidents opened on this entity or affecting it. */
+export function EntityIncidentsContent(props: { refreshMs?: number }) {
+  const { entity } = useEntity();
+  const entityRef = stringifyEntityRef(entity);
+  return (
+    <>
+      <Typography variant="h4" component="h2" gutterBottom>
+        Incidents
+      </Typography>
+      <IncidentList
+        entityRef={entityRef}
+        title={`Incidents of ${entity.metadata.name}`}
+        refreshMs={props.refreshMs}
+      />
+    </>
+  );
+}
