@@ -17,7 +17,10 @@ export default defineConfig({
   reporter: [
     ['list'],
     ['json', { outputFile: resolve(root, 'test-results/e2e.json') }],
-    ['html', { open: 'never', outputFolder: resolve(root, 'test-results/e2e-report') }],
+    [
+      'html',
+      { open: 'never', outputFolder: resolve(root, 'test-results/e2e-report') },
+    ],
   ],
   outputDir: resolve(root, 'test-results/e2e-artifacts'),
   webServer: process.env.PLAYWRIGHT_URL

@@ -6,14 +6,19 @@ const [dir, ...failedStages] = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-const read = f => (existsSync(join(dir, f)) ? JSON.parse(readFileSync(join(dir, f), 'utf8')) : undefined);
+const read = f =>
+  existsSync(join(dir, f))
+    ? JSON.parse(readFileSync(join(dir, f), 'utf8'))
+    : undefined;
 
 const jest = read('jest.json');
 if (jest) {
   passed += jest.numPassedTests;
   failed += jest.numFailedTests;
   skipped += jest.numPendingTests + (jest.numTodoTests ?? 0);
-  console.log(`jest: ${jest.numPassedTests} passed, ${jest.numFailedTests} failed in ${jest.numTotalTestSuites} suites`);
+  console.log(
+    `jest: ${jest.numPassedTests} passed, ${jest.numFailedTests} failed in ${jest.numTotalTestSuites} suites`,
+  );
 }
 const e2e = read('e2e.json');
 if (e2e) {
@@ -21,7 +26,11 @@ if (e2e) {
   passed += (s.expected ?? 0) + (s.flaky ?? 0);
   failed += s.unexpected ?? 0;
   skipped += s.skipped ?? 0;
-  console.log(`e2e: ${(s.expected ?? 0) + (s.flaky ?? 0)} passed, ${s.unexpected ?? 0} failed`);
+  console.log(
+    `e2e: ${(s.expected ?? 0) + (s.flaky ?? 0)} passed, ${
+      s.unexpected ?? 0
+    } failed`,
+  );
 }
 // A stage that failed without a failing test (tsc, lint, a crash) still counts as a failure.
 const countedStages = new Set();

@@ -9,32 +9,52 @@ async function signInAsGuest(page: Page) {
   const enter = page.getByRole('button', { name: 'Enter' });
   await expect(enter).toBeVisible({ timeout: 120_000 });
   await enter.click();
-  await expect(page.getByRole('navigation', { name: 'sidebar nav' })).toBeVisible();
+  await expect(
+    page.getByRole('navigation', { name: 'sidebar nav' }),
+  ).toBeVisible();
 }
 
 test('a guest sees the incident the copilot opened, on the entity Incidents tab', async ({
   page,
 }, testInfo) => {
   await signInAsGuest(page);
-  await page.screenshot({ path: testInfo.outputPath('01-home.png'), fullPage: true });
+  await page.screenshot({
+    path: testInfo.outputPath('01-home.png'),
+    fullPage: true,
+  });
 
   await page.goto('/catalog/default/component/payments-service');
-  await expect(page.getByRole('heading', { name: 'payments-service' }).first()).toBeVisible({
+  await expect(
+    page.getByRole('heading', { name: 'payments-service' }).first(),
+  ).toBeVisible({
     timeout: 120_000,
   });
-  await page.screenshot({ path: testInfo.outputPath('02-entity.png'), fullPage: true });
+  await page.screenshot({
+    path: testInfo.outputPath('02-entity.png'),
+    fullPage: true,
+  });
 
   await page.getByRole('tab', { name: 'Incidents' }).click();
   await expect(page).toHaveURL(/\/incidents$/);
-  await expect(page.getByRole('heading', { name: 'Incidents' }).first()).toBeVisible();
+  await expect(
+    page.getByRole('heading', { name: 'Incidents' }).first(),
+  ).toBeVisible();
 
   // The tab refreshes itself; the simulated incident appears within a few minutes of start.
-  const row = page.getByTestId('copilot-incident-row').filter({ hasText: /payments-service/i });
+  const row = page
+    .getByTestId('copilot-incident-row')
+    .filter({ hasText: /payments-service/i });
   await expect(row.first()).toBeVisible({ timeout: 6 * 60_000 });
   await expect(row.first()).toContainText(/5xx|error/i);
-  await page.screenshot({ path: testInfo.outputPath('03-entity-incidents.png'), fullPage: true });
+  await page.screenshot({
+    path: testInfo.outputPath('03-entity-incidents.png'),
+    fullPage: true,
+  });
 
   await page.goto('/copilot');
   await expect(page.getByTestId('copilot-incident-row').first()).toBeVisible();
-  await page.screenshot({ path: testInfo.outputPath('04-copilot-page.png'), fullPage: true });
+  await page.screenshot({
+    path: testInfo.outputPath('04-copilot-page.png'),
+    fullPage: true,
+  });
 });

@@ -1,8 +1,7 @@
-/***/
 /**
- * The copilot backend module for the catalog plugin.
+ * Catalog module of the DevOps Copilot: validates the copilot.dev annotations.
  *
  * @packageDocumentation
  */
-
 export { catalogModuleCopilot as default } from './module';
+export { CopilotAnnotationsProcessor } from './CopilotAnnotationsProcessor';

@@ -1,8 +1,7 @@
-/***/
 /**
- * The copilot backend module for the scaffolder plugin.
+ * Scaffolder module of the DevOps Copilot: the `copilot:incident:create` action.
  *
  * @packageDocumentation
  */
-
 export { scaffolderModuleCopilot as default } from './module';
+export { createCopilotIncidentAction } from './actions/createIncident';

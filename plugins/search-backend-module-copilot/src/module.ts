@@ -1,16 +1,56 @@
 import {
   coreServices,
   createBackendModule,
+  readSchedulerServiceTaskScheduleDefinitionFromConfig,
 } from '@backstage/backend-plugin-api';
+import { searchIndexRegistryExtensionPoint } from '@backstage/plugin-search-backend-node/alpha';
+import { CopilotIncidentCollatorFactory } from './CopilotIncidentCollatorFactory';
 
+/**
+ * Search module of the DevOps Copilot: indexes incidents into the portal's search.
+ *
+ * @public
+ */
 export const searchModuleCopilot = createBackendModule({
   pluginId: 'search',
-  moduleId: 'copilot',
+  moduleId: 'copilot-collator',
   register(reg) {
     reg.registerInit({
-      deps: { logger: coreServices.logger },
-      async init({ logger }) {
-        logger.info('Hello World!');
+      deps: {
+        config: coreServices.rootConfig,
+        discovery: coreServices.discovery,
+        auth: coreServices.auth,
+        logger: coreServices.logger,
+        scheduler: coreServices.scheduler,
+        indexRegistry: searchIndexRegistryExtensionPoint,
+      },
+      async init({
+        config,
+        discovery,
+        auth,
+        logger,
+        scheduler,
+        indexRegistry,
+      }) {
+        const schedule = config.has('search.collators.copilot.schedule')
+          ? config.getConfig('search.collators.copilot.schedule')
+          : undefined;
+        indexRegistry.addCollator({
+          schedule: scheduler.createScheduledTaskRunner(
+            schedule
+              ? readSchedulerServiceTaskScheduleDefinitionFromConfig(schedule)
+              : {
+                  frequency: { minutes: 10 },
+                  timeout: { minutes: 5 },
+                  initialDelay: { seconds: 30 },
+                },
+          ),
+          factory: CopilotIncidentCollatorFactory.fromConfig(config, {
+            discovery,
+            auth,
+            logger,
+          }),
+        });
       },
     });
   },

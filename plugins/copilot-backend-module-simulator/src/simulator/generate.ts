@@ -123,7 +123,6 @@ export function effectsAt(
   return effects;
 }
 
-
 function version(e: SimEntity, n: number): string {
   return `v${1 + (streamOf(e.name) % 3)}.${n % 20}.${(n * 7) % 10}`;
 }
@@ -425,7 +424,6 @@ function logLine(
     trace_id: traceId,
   });
 }
-
 
 /** All signals of the slots in [fromMs, toMs). */
 export function generateWindow(

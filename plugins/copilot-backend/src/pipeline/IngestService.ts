@@ -131,15 +131,23 @@ export class IngestService {
     if (this.catalog.version === this.resolvedAtVersion) return 0;
     this.resolvedAtVersion = this.catalog.version;
     const pending = await this.signals.unresolved(nowMs - lookbackMs);
-    const assign = <T>(items: Array<{ id: T; labels: Record<string, string> }>) =>
+    const assign = <T>(
+      items: Array<{ id: T; labels: Record<string, string> }>,
+    ) =>
       items.flatMap(item => {
         const entityRef = resolveEntity(item.labels, index);
         return entityRef ? [{ id: item.id, entityRef }] : [];
       });
-    const assignments = { signals: assign(pending.signals), changes: assign(pending.changes) };
+    const assignments = {
+      signals: assign(pending.signals),
+      changes: assign(pending.changes),
+    };
     await this.signals.assignEntities(assignments);
     const n = assignments.signals.length + assignments.changes.length;
-    if (n > 0) this.logger.info(`Attributed ${n} earlier unresolved signals to catalog entities`);
+    if (n > 0)
+      this.logger.info(
+        `Attributed ${n} earlier unresolved signals to catalog entities`,
+      );
     return n;
   }
 }

@@ -115,10 +115,16 @@ export class TriageStage {
       nowMs,
       options,
     });
-    const anomalous = [...result.verdicts].filter(([, v]) => v.state === 'anomalous').map(([ref]) => ref);
+    const anomalous = [...result.verdicts]
+      .filter(([, v]) => v.state === 'anomalous')
+      .map(([ref]) => ref);
     this.deps.logger.debug(
-      `triage at ${new Date(nowMs).toISOString()}: ${metrics.length} metric points, ${logs.length} log lines, ` +
-        `${result.verdicts.size} series, anomalous: ${anomalous.join(', ') || 'none'}`,
+      `triage at ${new Date(nowMs).toISOString()}: ${
+        metrics.length
+      } metric points, ${logs.length} log lines, ` +
+        `${result.verdicts.size} series, anomalous: ${
+          anomalous.join(', ') || 'none'
+        }`,
     );
     const opened: Incident[] = [];
     for (const f of result.findings) {

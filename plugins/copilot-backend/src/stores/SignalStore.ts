@@ -161,7 +161,10 @@ export class SignalStore {
   }
 
   /** Signals and changes since `fromMs` that no catalog entity claimed yet, with their labels. */
-  async unresolved(fromMs: number, limit = 50_000): Promise<{
+  async unresolved(
+    fromMs: number,
+    limit = 50_000,
+  ): Promise<{
     signals: Array<{ id: number; labels: Record<string, string> }>;
     changes: Array<{ id: string; labels: Record<string, string> }>;
   }> {
@@ -178,8 +181,14 @@ export class SignalStore {
       .select('id', 'labels')
       .limit(limit);
     return {
-      signals: signals.map(r => ({ id: Number(r.id), labels: parseJson<Record<string, string>>(r.labels, {}) })),
-      changes: changes.map(r => ({ id: String(r.id), labels: parseJson<Record<string, string>>(r.labels, {}) })),
+      signals: signals.map(r => ({
+        id: Number(r.id),
+        labels: parseJson<Record<string, string>>(r.labels, {}),
+      })),
+      changes: changes.map(r => ({
+        id: String(r.id),
+        labels: parseJson<Record<string, string>>(r.labels, {}),
+      })),
     };
   }
 
@@ -190,7 +199,8 @@ export class SignalStore {
   }): Promise<void> {
     const group = <T>(items: Array<{ id: T; entityRef: string }>) => {
       const m = new Map<string, T[]>();
-      for (const a of items) m.set(a.entityRef, [...(m.get(a.entityRef) ?? []), a.id]);
+      for (const a of items)
+        m.set(a.entityRef, [...(m.get(a.entityRef) ?? []), a.id]);
       return m;
     };
     await this.db.transaction(async tx => {

@@ -187,13 +187,21 @@ describe('isErrorLog', () => {
 
 describe('testLatest on the current minute', () => {
   const series = (current: { value: number; n: number }) => [
-    ...Array.from({ length: 30 }, (_, i) => ({ minuteMs: T0 + i * MIN, value: 0.003, n: 6 })),
+    ...Array.from({ length: 30 }, (_, i) => ({
+      minuteMs: T0 + i * MIN,
+      value: 0.003,
+      n: 6,
+    })),
     { minuteMs: T0 + 30 * MIN, value: current.value, n: current.n },
   ];
   it('examines the open minute once it has enough observations', () => {
-    expect(testLatest(series({ value: 0.26, n: 3 }), T0 + 30 * MIN + 35_000).state).toBe('anomalous');
+    expect(
+      testLatest(series({ value: 0.26, n: 3 }), T0 + 30 * MIN + 35_000).state,
+    ).toBe('anomalous');
   });
   it('waits when the open minute has too few observations', () => {
-    expect(testLatest(series({ value: 0.26, n: 2 }), T0 + 30 * MIN + 25_000).state).toBe('normal');
+    expect(
+      testLatest(series({ value: 0.26, n: 2 }), T0 + 30 * MIN + 25_000).state,
+    ).toBe('normal');
   });
 });
