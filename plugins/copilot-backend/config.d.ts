@@ -1,6 +1,20 @@
 export interface Config {
   /** DevOps Copilot backend. */
   copilot?: {
+    /** The pipeline's bus: in-process unless NATS is configured. */
+    bus?: {
+      /** NATS JetStream, for several backend replicas. */
+      nats?: {
+        /** Server URLs, e.g. nats://nats:4222. */
+        servers: string[];
+        /** Stream name (default COPILOT). */
+        stream?: string;
+        /** Subject prefix (default copilot). */
+        subjectPrefix?: string;
+        /** Durable consumer name prefix shared by the replicas (default copilot). */
+        durablePrefix?: string;
+      };
+    };
     ingest?: {
       /** Largest accepted request body of POST /signals/ingest, in bytes (default 10 MiB). */
       maxBodyBytes?: number;

@@ -6,6 +6,14 @@ import {
 } from './engine/triage/robustBaseline';
 
 export interface CopilotConfig {
+  bus: {
+    nats?: {
+      servers: string[];
+      stream?: string;
+      subjectPrefix?: string;
+      durablePrefix?: string;
+    };
+  };
   ingest: { maxBodyBytes: number; maxBatchItems: number };
   signals: { retentionMs: number };
   triage: BaselineOptions & {
@@ -32,7 +40,24 @@ export function readCopilotConfig(config: Config): CopilotConfig {
     }
     return v;
   };
+  const nats = c?.getOptionalConfig('bus.nats');
+  const servers = nats?.getOptionalStringArray('servers');
+  if (nats && (!servers || servers.length === 0)) {
+    throw new InputError(
+      'copilot.bus.nats needs servers, e.g. [nats://127.0.0.1:4222]; remove copilot.bus.nats to use the in-process bus',
+    );
+  }
   return {
+    bus: {
+      nats: servers
+        ? {
+            servers,
+            stream: nats?.getOptionalString('stream'),
+            subjectPrefix: nats?.getOptionalString('subjectPrefix'),
+            durablePrefix: nats?.getOptionalString('durablePrefix'),
+          }
+        : undefined,
+    },
     ingest: {
       maxBodyBytes: positive(
         'ingest.maxBodyBytes',

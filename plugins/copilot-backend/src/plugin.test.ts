@@ -10,6 +10,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { Entity } from '@backstage/catalog-model';
 import { copilotSignalSourcesExtensionPoint } from '@devops-copilot/backstage-plugin-copilot-node';
 import request from 'supertest';
+import { connect } from 'nats';
 import { copilotPlugin } from './plugin';
 
 jest.setTimeout(60_000);
@@ -403,3 +404,71 @@ describe('copilot backend plugin', () => {
     expect(received).toEqual([1]);
   });
 });
+
+// With NATS configured, detection follows ingestion over JetStream instead of the in-process bus.
+const natsUrl = process.env.COPILOT_TEST_NATS_URL;
+(natsUrl ? describe : describe.skip)(
+  'copilot backend plugin on the NATS bus',
+  () => {
+    const stream = `COPILOT_PLUGIN_TEST_${Date.now()}`;
+    afterAll(async () => {
+      const nc = await connect({ servers: [natsUrl!] });
+      await (await nc.jetstreamManager()).streams
+        .delete(stream)
+        .catch(() => undefined);
+      await nc.close();
+    });
+
+    it('opens the incident from a 5xx spike', async () => {
+      const { server } = await startTestBackend({
+        features: [
+          copilotPlugin,
+          catalogServiceMock.factory({ entities }),
+          mockServices.rootConfig.factory({
+            data: {
+              copilot: {
+                triage: { minIntervalSeconds: 0.05 },
+                bus: {
+                  nats: {
+                    servers: [natsUrl!],
+                    stream,
+                    subjectPrefix: stream.toLowerCase(),
+                    durablePrefix: stream.toLowerCase(),
+                  },
+                },
+              },
+            },
+          }),
+        ],
+      });
+      const minute0 = Math.floor(Date.now() / MIN) * MIN;
+      const signals = [];
+      for (let m = 40; m >= 1; m--) {
+        signals.push({
+          source: 't',
+          kind: 'metric',
+          ts: minute0 - m * MIN + 1000,
+          key: 'http_5xx_rate',
+          value: m <= 3 ? 0.3 : 0.002,
+          labels: { service: 'payments-service' },
+        });
+      }
+      expect(
+        (
+          await request(server)
+            .post('/api/copilot/v1/signals/ingest')
+            .send(signals)
+        ).status,
+      ).toBe(202);
+      let items: any[] = [];
+      for (let i = 0; i < 100 && items.length === 0; i++) {
+        await new Promise(r => setTimeout(r, 100));
+        items = (await request(server).get('/api/copilot/v1/incidents')).body
+          .items;
+      }
+      expect(items.map(i => i.title)).toEqual([
+        'Elevated 5xx rate on payments-service',
+      ]);
+    });
+  },
+);

@@ -18,6 +18,8 @@ import { IncidentStore } from './stores/IncidentStore';
 import { SignalStore } from './stores/SignalStore';
 import { IdempotencyStore } from './stores/IdempotencyStore';
 import { InProcessBus } from './bus/InProcessBus';
+import { NatsBus } from './bus/NatsBus';
+import type { Bus } from './bus/Bus';
 import { CatalogIndex } from './pipeline/CatalogIndex';
 import { IngestService } from './pipeline/IngestService';
 import { TriageStage } from './pipeline/TriageStage';
@@ -64,7 +66,14 @@ export const copilotPlugin = createBackendPlugin({
         const incidents = IncidentStore.create({ database: knex });
         const signals = SignalStore.create({ database: knex });
         const idempotency = IdempotencyStore.create({ database: knex });
-        const bus = new InProcessBus(logger);
+        const bus: Bus = config.bus.nats
+          ? await NatsBus.connect({ ...config.bus.nats, logger })
+          : new InProcessBus(logger);
+        logger.info(
+          config.bus.nats
+            ? `Bus: NATS JetStream at ${config.bus.nats.servers.join(', ')}`
+            : 'Bus: in-process',
+        );
         const catalogIndex = CatalogIndex.create({
           catalog: deps.catalog,
           auth: deps.auth,
