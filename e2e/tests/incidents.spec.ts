@@ -10,7 +10,10 @@ async function signInAsGuest(page: Page) {
   await expect(enter).toBeVisible({ timeout: 120_000 });
   await enter.click();
   await expect(
-    page.getByRole('navigation', { name: 'sidebar nav' }),
+    page.getByRole('link', { name: 'Catalog', exact: true }).first(),
+  ).toBeVisible();
+  await expect(
+    page.getByRole('link', { name: 'Copilot', exact: true }).first(),
   ).toBeVisible();
 }
 

@@ -6,6 +6,24 @@ import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import { rootRouteRef } from './routes';
 import { copilotApi } from './api';
 
+/** A pulse line in a circle: the sidebar icon of the copilot page. */
+function CopilotIcon() {
+  return (
+    <svg
+      viewBox="0 0 24 24"
+      width="1em"
+      height="1em"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      aria-hidden="true"
+    >
+      <circle cx="12" cy="12" r="9" />
+      <path d="M5 12h3l2-4 3 8 2-4h4" />
+    </svg>
+  );
+}
+
 /** The /copilot page, listed in the sidebar as "Copilot". */
 export const copilotPage = PageBlueprint.make({
   params: {
@@ -41,6 +59,8 @@ export const entityIncidentsContent = EntityContentBlueprint.make({
  */
 export const copilotPlugin = createFrontendPlugin({
   pluginId: 'copilot',
+  title: 'Copilot',
+  icon: <CopilotIcon />,
   info: { packageJson: () => import('../package.json') },
   extensions: [copilotApi, copilotPage, entityIncidentsContent],
   routes: { root: rootRouteRef },
