@@ -4,7 +4,21 @@ import { test, expect, type Page } from '@playwright/test';
 // starts; the copilot's detector must open an incident for it, and the entity page's Incidents tab must
 // show it. Screenshots of each view are kept in test-results/e2e-artifacts.
 
+const backendUrl = process.env.BACKEND_URL ?? 'http://localhost:7007';
+
 async function signInAsGuest(page: Page) {
+  // The frontend dev server is often up before the backend: wait for the backend before signing in.
+  await expect
+    .poll(
+      async () =>
+        (
+          await page.request
+            .get(`${backendUrl}/api/copilot/v1/health`)
+            .catch(() => undefined)
+        )?.status(),
+      { timeout: 180_000, intervals: [1_000] },
+    )
+    .toBe(200);
   await page.goto('/');
   const enter = page.getByRole('button', { name: 'Enter' });
   await expect(enter).toBeVisible({ timeout: 120_000 });

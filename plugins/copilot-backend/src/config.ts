@@ -47,6 +47,24 @@ export function readCopilotConfig(config: Config): CopilotConfig {
       'copilot.bus.nats needs servers, e.g. [nats://127.0.0.1:4222]; remove copilot.bus.nats to use the in-process bus',
     );
   }
+  const baselineKeys = [
+    'baselineMinutes',
+    'minHistoryMinutes',
+    'sigmaThreshold',
+    'absoluteFloor',
+    'minScale',
+    'recentMinutes',
+  ] as const;
+  const baselineOptions = Object.fromEntries(
+    baselineKeys.map(key => [
+      key,
+      positive(
+        `triage.${key}`,
+        c?.getOptionalNumber(`triage.${key}`),
+        DEFAULT_BASELINE_OPTIONS[key],
+      ),
+    ]),
+  ) as Pick<BaselineOptions, (typeof baselineKeys)[number]>;
   return {
     bus: {
       nats: servers
@@ -79,36 +97,7 @@ export function readCopilotConfig(config: Config): CopilotConfig {
         ) * DAY,
     },
     triage: {
-      baselineMinutes: positive(
-        'triage.baselineMinutes',
-        c?.getOptionalNumber('triage.baselineMinutes'),
-        DEFAULT_BASELINE_OPTIONS.baselineMinutes,
-      ),
-      minHistoryMinutes: positive(
-        'triage.minHistoryMinutes',
-        c?.getOptionalNumber('triage.minHistoryMinutes'),
-        DEFAULT_BASELINE_OPTIONS.minHistoryMinutes,
-      ),
-      sigmaThreshold: positive(
-        'triage.sigmaThreshold',
-        c?.getOptionalNumber('triage.sigmaThreshold'),
-        DEFAULT_BASELINE_OPTIONS.sigmaThreshold,
-      ),
-      absoluteFloor: positive(
-        'triage.absoluteFloor',
-        c?.getOptionalNumber('triage.absoluteFloor'),
-        DEFAULT_BASELINE_OPTIONS.absoluteFloor,
-      ),
-      minScale: positive(
-        'triage.minScale',
-        c?.getOptionalNumber('triage.minScale'),
-        DEFAULT_BASELINE_OPTIONS.minScale,
-      ),
-      recentMinutes: positive(
-        'triage.recentMinutes',
-        c?.getOptionalNumber('triage.recentMinutes'),
-        DEFAULT_BASELINE_OPTIONS.recentMinutes,
-      ),
+      ...baselineOptions,
       minPartialObservations:
         c?.getOptionalNumber('triage.minPartialObservations') ??
         DEFAULT_BASELINE_OPTIONS.minPartialObservations,

@@ -11,6 +11,20 @@ import type { IngestService } from './IngestService';
 
 const MINUTE = 60_000;
 
+type TriageStageOptions = BaselineOptions & {
+  changeLookbackMinutes: number;
+  minIntervalMs: number;
+};
+
+interface TriageStageDeps {
+  signals: SignalStore;
+  incidents: IncidentStore;
+  catalog: CatalogIndex;
+  ingest: IngestService;
+  bus: Bus;
+  logger: LoggerService;
+}
+
 /**
  * The detect stage of the first slice: reads the recent error-rate signals, runs the robust-baseline
  * triage, and opens (or refreshes, by fingerprint) one incident per probable origin.
@@ -21,32 +35,12 @@ export class TriageStage {
   private timer?: ReturnType<typeof setTimeout>;
 
   private constructor(
-    private readonly deps: {
-      signals: SignalStore;
-      incidents: IncidentStore;
-      catalog: CatalogIndex;
-      ingest: IngestService;
-      bus: Bus;
-      logger: LoggerService;
-      options: BaselineOptions & {
-        changeLookbackMinutes: number;
-        minIntervalMs: number;
-      };
-    },
+    private readonly deps: TriageStageDeps & { options: TriageStageOptions },
   ) {}
 
-  static create(deps: {
-    signals: SignalStore;
-    incidents: IncidentStore;
-    catalog: CatalogIndex;
-    ingest: IngestService;
-    bus: Bus;
-    logger: LoggerService;
-    options?: Partial<BaselineOptions> & {
-      changeLookbackMinutes?: number;
-      minIntervalMs?: number;
-    };
-  }): TriageStage {
+  static create(
+    deps: TriageStageDeps & { options?: Partial<TriageStageOptions> },
+  ): TriageStage {
     return new TriageStage({
       ...deps,
       options: {
