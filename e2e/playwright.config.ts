@@ -38,6 +38,8 @@ export default defineConfig({
   use: {
     baseURL: appUrl,
     screenshot: 'on',
+    actionTimeout: 60_000,
+    navigationTimeout: 120_000,
     trace: 'retain-on-failure',
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',

@@ -51,7 +51,10 @@ test('a guest sees the incident the copilot opened, on the entity Incidents tab'
     fullPage: true,
   });
 
-  await page.getByRole('tab', { name: 'Incidents' }).click();
+  await page
+    .getByRole('navigation', { name: 'Content navigation' })
+    .getByRole('link', { name: 'Incidents' })
+    .click();
   await expect(page).toHaveURL(/\/incidents$/);
   await expect(
     page.getByRole('heading', { name: 'Incidents' }).first(),
