@@ -4,7 +4,7 @@
 // accuracy (by the miner's template ids) and parsing accuracy per system; the last line is one JSON object.
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DrainMiner } from '../../../plugins/copilot-backend/src/engine/logs/drain';
+import { DrainMiner } from '../../../plugins/copilot-backend/src/engine/ingest/drain';
 
 function arg(name: string, fallback?: string): string {
   const i = process.argv.indexOf(`--${name}`);

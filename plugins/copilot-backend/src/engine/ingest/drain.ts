@@ -1,0 +1,223 @@
+// Streaming log template mining with a fixed-depth parse tree, after Drain (He, Zhu, Zheng, Lyu,
+// ICWS 2017): lines are masked, tokenized, routed by length and leading tokens, and joined to the most
+// similar template of their leaf, whose differing positions become <*>.
+
+/** One mined template. */
+export interface LogTemplate {
+  id: number;
+  tokens: string[];
+  /** Routing keys from the length level down to the leaf holding the template. */
+  path: string[];
+  count: number;
+  exemplars: string[];
+}
+
+export interface DrainOptions {
+  /** Leading tokens used for routing below the length level. */
+  depth: number;
+  /** Least share of equal tokens for a line to join a template. */
+  similarity: number;
+  /** Children per inner node before new tokens route to <*>. */
+  maxChildren: number;
+  /** Exemplar lines kept per template. */
+  maxExemplars: number;
+}
+
+export const DEFAULT_DRAIN_OPTIONS: DrainOptions = {
+  depth: 4,
+  similarity: 0.9,
+  maxChildren: 100,
+  maxExemplars: 3,
+};
+
+export const WILDCARD = '<*>';
+
+const MASKS: Array<[RegExp, string]> = [
+  [
+    /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi,
+    WILDCARD,
+  ],
+  [/(?:\/?[\w.-]+)?(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?/g, WILDCARD],
+  [/\b0x[0-9a-f]+\b/gi, WILDCARD],
+  [/(?:[\w.-]*\/)+[^\s"',;]*/g, WILDCARD],
+];
+
+/** Day and month names: part of timestamps inside messages, so variables. */
+const CALENDAR =
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)$/;
+
+/** An empty pair of brackets or quotes is a value that happens to be empty. */
+const EMPTY = /^(\(\)|\[\]|\{\}|""|'')$/;
+
+/** Splits a line into tokens: whitespace separates, and `=`, `:`, `,`, brackets stand apart. */
+export function tokenize(line: string): string[] {
+  let masked = line;
+  for (const [re, by] of MASKS) masked = masked.replace(re, by);
+  const tokens = masked
+    .replace(/([=,;]|:(?=\s|$))/g, ' $1 ')
+    .split(/\s+/)
+    .filter(t => t.length > 0)
+    .map(t =>
+      /\d/.test(t) || t.includes(WILDCARD) || CALENDAR.test(t) || EMPTY.test(t)
+        ? WILDCARD
+        : t,
+    );
+  // A run of variables (`<*> <*>`, or a list `<*> , <*>`) is one variable: how many values a line
+  // carries there does not make it another event.
+  const out: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t === WILDCARD && out[out.length - 1] === WILDCARD) continue;
+    if (
+      t === ',' &&
+      out[out.length - 1] === WILDCARD &&
+      tokens[i + 1] === WILDCARD
+    )
+      continue;
+    out.push(t);
+  }
+  return out;
+}
+
+type Node = { children: Map<string, Node>; templates: number[] };
+const newNode = (): Node => ({ children: new Map(), templates: [] });
+
+/** A streaming miner; one per entity. */
+export class DrainMiner {
+  private readonly root = newNode();
+  private readonly templates: LogTemplate[] = [];
+  private readonly byText = new Map<string, number>();
+  readonly options: DrainOptions;
+
+  constructor(options: Partial<DrainOptions> = {}) {
+    this.options = { ...DEFAULT_DRAIN_OPTIONS, ...options };
+  }
+
+  /** Mines one line; returns the id of the template it joined or created. */
+  add(line: string): number {
+    const tokens = tokenize(line);
+    const { node: leaf, path } = this.leafFor(tokens);
+    let best = -1;
+    let bestSim = -1;
+    let bestParams = -1;
+    for (const id of leaf.templates) {
+      const t = this.templates[id].tokens;
+      let equal = 0;
+      let params = 0;
+      for (let i = 0; i < t.length; i++) {
+        if (t[i] === WILDCARD) params++;
+        else if (t[i] === tokens[i]) equal++;
+      }
+      const sim = t.length === 0 ? 1 : (equal + params) / t.length;
+      if (sim > bestSim || (sim === bestSim && params > bestParams)) {
+        best = id;
+        bestSim = sim;
+        bestParams = params;
+      }
+    }
+    let id: number;
+    if (best >= 0 && bestSim >= this.options.similarity) {
+      id = best;
+      const t = this.templates[id];
+      const before = t.tokens.join(' ');
+      for (let i = 0; i < t.tokens.length; i++) {
+        if (t.tokens[i] !== tokens[i]) t.tokens[i] = WILDCARD;
+      }
+      const after = t.tokens.join(' ');
+      if (after !== before) {
+        if (this.byText.get(before) === id) this.byText.delete(before);
+        if (!this.byText.has(after)) this.byText.set(after, id);
+      }
+    } else {
+      const text = tokens.join(' ');
+      const existing = this.byText.get(text);
+      if (existing !== undefined) {
+        id = existing;
+        leaf.templates.push(id);
+      } else {
+        id = this.templates.length;
+        this.templates.push({
+          id,
+          tokens: [...tokens],
+          path,
+          count: 0,
+          exemplars: [],
+        });
+        this.byText.set(text, id);
+        leaf.templates.push(id);
+      }
+    }
+    const t = this.templates[id];
+    t.count++;
+    if (t.exemplars.length < this.options.maxExemplars) t.exemplars.push(line);
+    return id;
+  }
+
+  template(id: number): LogTemplate {
+    return this.templates[id];
+  }
+
+  get size(): number {
+    return this.templates.length;
+  }
+
+  /** Template text (`<*>` for variables) of an id. */
+  text(id: number): string {
+    return this.templates[id].tokens.join(' ');
+  }
+
+  private leafFor(tokens: string[]): { node: Node; path: string[] } {
+    const path = [String(tokens.length)];
+    const steps = Math.min(this.options.depth - 2, tokens.length);
+    for (let i = 0; i < steps; i++) {
+      const parent = this.walk(path);
+      const token = tokens[i];
+      const key =
+        parent.children.has(token) ||
+        parent.children.size < this.options.maxChildren
+          ? token
+          : WILDCARD;
+      path.push(key);
+    }
+    return { node: this.walk(path), path };
+  }
+
+  /** The node at a routing path, created on the way when missing. */
+  private walk(path: string[]): Node {
+    let node = this.root;
+    for (const key of path) {
+      let next = node.children.get(key);
+      if (!next) {
+        next = newNode();
+        node.children.set(key, next);
+      }
+      node = next;
+    }
+    return node;
+  }
+
+  /** The miner's state, to persist templates across restarts. */
+  serialize(): string {
+    return JSON.stringify({ options: this.options, templates: this.templates });
+  }
+
+  /** Rebuilds a miner whose template ids are those of the serialized one. */
+  static restore(state: string): DrainMiner {
+    const parsed = JSON.parse(state) as {
+      options: DrainOptions;
+      templates: LogTemplate[];
+    };
+    const miner = new DrainMiner(parsed.options);
+    for (const t of parsed.templates) {
+      miner.templates.push({
+        ...t,
+        tokens: [...t.tokens],
+        path: [...t.path],
+        exemplars: [...t.exemplars],
+      });
+      miner.byText.set(t.tokens.join(' '), t.id);
+      miner.walk(t.path).templates.push(t.id);
+    }
+    return miner;
+  }
+}
