@@ -18,6 +18,8 @@ export interface Config {
     ingest?: {
       /** Largest accepted request body of POST /signals/ingest, in bytes (default 10 MiB). */
       maxBodyBytes?: number;
+      /** Largest NDJSON stream of POST /signals/ingest, in bytes; read line by line (default 1 GiB). */
+      maxStreamBytes?: number;
       /** Most signals accepted in one batch (default 50000). */
       maxBatchItems?: number;
     };

@@ -14,7 +14,11 @@ export interface CopilotConfig {
       durablePrefix?: string;
     };
   };
-  ingest: { maxBodyBytes: number; maxBatchItems: number };
+  ingest: {
+    maxBodyBytes: number;
+    maxBatchItems: number;
+    maxStreamBytes: number;
+  };
   signals: { retentionMs: number };
   triage: BaselineOptions & {
     changeLookbackMinutes: number;
@@ -81,6 +85,11 @@ export function readCopilotConfig(config: Config): CopilotConfig {
         'ingest.maxBodyBytes',
         c?.getOptionalNumber('ingest.maxBodyBytes'),
         10 * 1024 * 1024,
+      ),
+      maxStreamBytes: positive(
+        'ingest.maxStreamBytes',
+        c?.getOptionalNumber('ingest.maxStreamBytes'),
+        1024 * 1024 * 1024,
       ),
       maxBatchItems: positive(
         'ingest.maxBatchItems',

@@ -23,6 +23,7 @@ import type { Bus } from './bus/Bus';
 import { CatalogIndex } from './pipeline/CatalogIndex';
 import { IngestService } from './pipeline/IngestService';
 import { TriageStage } from './pipeline/TriageStage';
+import { AlertService } from './pipeline/AlertService';
 import { readCopilotConfig } from './config';
 
 /**
@@ -115,12 +116,19 @@ export const copilotPlugin = createBackendPlugin({
             incidents,
             idempotency,
             ingest,
+            alerts: AlertService.create({
+              incidents,
+              catalog: catalogIndex,
+              ingest,
+              logger,
+            }),
             incidentRuleset:
               deps.permissionsRegistry.getPermissionRuleset(
                 incidentResourceRef,
               ),
             maxBodyBytes: config.ingest.maxBodyBytes,
             maxBatchItems: config.ingest.maxBatchItems,
+            maxStreamBytes: config.ingest.maxStreamBytes,
           }),
         );
         httpRouter.addAuthPolicy({

@@ -5,7 +5,13 @@ import type {
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import {
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
+import { hashNdjson, ingestNdjson } from './ndjson';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { createConditionTransformer } from '@backstage/plugin-permission-node';
 import type { PermissionRuleset } from '@backstage/plugin-permission-node';
@@ -21,6 +27,11 @@ import type { IncidentStore } from '../stores/IncidentStore';
 import type { IdempotencyStore } from '../stores/IdempotencyStore';
 import { hashBody, type IngestService } from '../pipeline/IngestService';
 import { ProblemError, problemHandler, requestId } from './problem';
+import type { AlertService } from '../pipeline/AlertService';
+import {
+  alertmanagerWebhookSchema,
+  normalizeAlerts,
+} from '../engine/ingest/alertmanager';
 import type { IncidentQuery } from './permissions';
 
 export interface RouterOptions {
@@ -30,9 +41,11 @@ export interface RouterOptions {
   incidents: IncidentStore;
   idempotency: IdempotencyStore;
   ingest: IngestService;
+  alerts: AlertService;
   incidentRuleset: PermissionRuleset<Incident, IncidentQuery>;
   maxBodyBytes: number;
   maxBatchItems: number;
+  maxStreamBytes: number;
 }
 
 const zodMessage = (issues: { path: (string | number)[]; message: string }[]) =>
@@ -74,7 +87,32 @@ export async function createRouter(
     next();
   };
 
-  router.post('/v1/signals/ingest', requireJson, jsonBody, async (req, res) => {
+  const NDJSON = [
+    'application/x-ndjson',
+    'application/ndjson',
+    'application/jsonl',
+  ];
+  const ingestBody: express.RequestHandler = (req, res, next) => {
+    if (req.is(NDJSON)) {
+      next();
+      return;
+    }
+    if (!req.is(['application/json', 'application/*+json'])) {
+      next(
+        new ProblemError(
+          415,
+          'Unsupported Media Type',
+          `Content-Type '${
+            req.header('content-type') ?? '(none)'
+          }' is not accepted here; send a JSON array as application/json, or one signal per line as application/x-ndjson.`,
+        ),
+      );
+      return;
+    }
+    jsonBody(req, res, next);
+  };
+
+  router.post('/v1/signals/ingest', ingestBody, async (req, res) => {
     const credentials = await httpAuth.credentials(req, {
       allow: ['user', 'service'],
     });
@@ -87,6 +125,76 @@ export async function createRouter(
         'You are not allowed to ingest signals (copilot.signal.ingest)',
       );
     }
+    const key = req.header('idempotency-key');
+    const scope = `signals.ingest:${
+      'principal' in credentials ? JSON.stringify(credentials.principal) : ''
+    }`;
+    const send = (status: number, payload: unknown) =>
+      res
+        .status(status)
+        .type(status >= 400 ? 'application/problem+json' : 'application/json')
+        .json(payload);
+
+    if (req.is(NDJSON)) {
+      const previous = key
+        ? await idempotency.peek(scope, key, Date.now())
+        : undefined;
+      if (previous) {
+        if ((await hashNdjson(req)) !== previous.requestHash) {
+          throw new ConflictError(
+            `Idempotency-Key '${key}' was already used for a different request body; use a new key for a new request`,
+          );
+        }
+        res.setHeader('Idempotent-Replayed', 'true');
+        send(previous.response.statusCode, previous.response.body);
+        return;
+      }
+      const outcome = await ingestNdjson(req, ingest, {
+        chunkSize: 1000,
+        maxBytes: options.maxStreamBytes,
+      });
+      let status = 202;
+      let payload: unknown = outcome.result;
+      if (outcome.truncated) {
+        status = 413;
+        payload = {
+          type: 'about:blank',
+          title: 'Content Too Large',
+          status,
+          detail: `The stream passed ${options.maxStreamBytes} bytes; reading stopped there. The ${outcome.result.accepted} signals read before were accepted and stored; send the rest in another request.`,
+          instance: req.originalUrl,
+          requestId: res.locals.requestId,
+          ...outcome.result,
+        };
+      } else if (outcome.lines === 0 && outcome.result.errors.length === 0) {
+        throw new InputError(
+          'The stream is empty; send one JSON signal per line',
+        );
+      } else if (outcome.result.errors.length > 0) {
+        status = 422;
+        payload = {
+          type: 'about:blank',
+          title: 'Unprocessable Content',
+          status,
+          detail: `${outcome.result.rejected} lines were rejected (see errors: index is the 0-based line number); the other ${outcome.result.accepted} signals were accepted and stored. Fix the rejected lines and resend only them.`,
+          instance: req.originalUrl,
+          requestId: res.locals.requestId,
+          ...outcome.result,
+        };
+      }
+      if (key) {
+        await idempotency.save(
+          scope,
+          key,
+          outcome.bodyHash,
+          { statusCode: status, body: payload },
+          new Date(),
+        );
+      }
+      send(status, payload);
+      return;
+    }
+
     const body = req.body;
     const items: unknown = Array.isArray(body) ? body : body?.signals;
     if (!Array.isArray(items)) {
@@ -104,10 +212,6 @@ export async function createRouter(
         `The batch has ${items.length} signals; the limit is ${options.maxBatchItems} per request. Split it into smaller batches.`,
       );
     }
-    const key = req.header('idempotency-key');
-    const scope = `signals.ingest:${
-      'principal' in credentials ? JSON.stringify(credentials.principal) : ''
-    }`;
     const bodyHash = hashBody(items);
     if (key) {
       const previous = await idempotency.lookup(
@@ -229,6 +333,39 @@ export async function createRouter(
     });
     res.json(page);
   });
+
+  // Alertmanager webhook receiver: firing alerts open or refresh incidents (dedup by fingerprint),
+  // resolved alerts resolve them.
+  router.post(
+    '/v1/webhooks/alertmanager',
+    requireJson,
+    jsonBody,
+    async (req, res) => {
+      const credentials = await httpAuth.credentials(req, {
+        allow: ['user', 'service'],
+      });
+      const [decision] = await permissions.authorize(
+        [{ permission: copilotSignalIngestPermission }],
+        { credentials },
+      );
+      if (decision.result !== AuthorizeResult.ALLOW) {
+        throw new NotAllowedError(
+          'You are not allowed to send alerts (copilot.signal.ingest)',
+        );
+      }
+      const parsed = alertmanagerWebhookSchema.safeParse(req.body);
+      if (!parsed.success) {
+        throw new InputError(
+          `Not an Alertmanager webhook body (version 4): ${zodMessage(
+            parsed.error.issues,
+          )}`,
+        );
+      }
+      res
+        .status(202)
+        .json(await options.alerts.handle(normalizeAlerts(parsed.data)));
+    },
+  );
 
   router.get('/v1/incidents/:id', async (req, res) => {
     const credentials = await httpAuth.credentials(req, {

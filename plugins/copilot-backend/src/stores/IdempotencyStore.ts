@@ -52,6 +52,23 @@ export class IdempotencyStore {
     };
   }
 
+  /** The stored request hash and answer for a key, without comparing a body (for streamed bodies). */
+  async peek(
+    scope: string,
+    key: string,
+    nowMs: number,
+  ): Promise<{ requestHash: string; response: StoredResponse } | undefined> {
+    const row = await this.db('idempotency_keys').where({ scope, key }).first();
+    if (!row || toMs(row.created_at) < nowMs - this.ttlMs) return undefined;
+    return {
+      requestHash: row.request_hash,
+      response: {
+        statusCode: Number(row.status_code),
+        body: JSON.parse(row.response),
+      },
+    };
+  }
+
   async save(
     scope: string,
     key: string,

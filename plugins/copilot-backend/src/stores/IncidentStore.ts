@@ -205,6 +205,17 @@ export class IncidentStore {
       : { items };
   }
 
+  /** The open (or acknowledged) incident with this fingerprint, if any. */
+  async findOpenByFingerprint(
+    fingerprint: string,
+  ): Promise<Incident | undefined> {
+    const row = await this.db<Row>('incidents')
+      .where({ org_id: this.orgId, fingerprint })
+      .whereIn('status', ['open', 'acknowledged'])
+      .first();
+    return row ? toIncident(row) : undefined;
+  }
+
   async setStatus(id: string, status: IncidentStatus): Promise<Incident> {
     const now = new Date();
     const updated = await this.db('incidents')
