@@ -187,9 +187,8 @@ function flatten(
 export function parseLogfmt(line: string): Record<string, string> | undefined {
   const fields: Record<string, string> = {};
   const re = /([\w.@-]+)=("(?:[^"\\]|\\.)*"|\S*)/g;
-  let m: RegExpExecArray | null;
   let covered = 0;
-  while ((m = re.exec(line))) {
+  for (const m of line.matchAll(re)) {
     fields[m[1]] = m[2].startsWith('"')
       ? m[2].slice(1, -1).replace(/\\(.)/g, '$1')
       : m[2];
