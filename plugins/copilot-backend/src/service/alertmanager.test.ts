@@ -133,3 +133,34 @@ describe('POST /v1/webhooks/alertmanager', () => {
     );
   });
 });
+
+describe('POST /v1/incidents with Idempotency-Key', () => {
+  it('answers a retry with the first answer and opens one incident', async () => {
+    const { server } = await startTestBackend({
+      features: [
+        copilotPlugin,
+        catalogServiceMock.factory({ entities: [] }),
+        mockServices.rootConfig.factory({ data: {} }),
+      ],
+    });
+    const body = {
+      title: 'Checkout slow',
+      entityRef: 'component:default/checkout-service',
+    };
+    const first = await request(server)
+      .post('/api/copilot/v1/incidents')
+      .set('Idempotency-Key', 'k-1')
+      .send(body);
+    const retry = await request(server)
+      .post('/api/copilot/v1/incidents')
+      .set('Idempotency-Key', 'k-1')
+      .send(body);
+    expect(first.status).toBe(201);
+    expect(retry.status).toBe(201);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.body.id).toBe(first.body.id);
+    expect(
+      (await request(server).get('/api/copilot/v1/incidents')).body.items,
+    ).toHaveLength(1);
+  });
+});

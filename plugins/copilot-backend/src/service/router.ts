@@ -287,6 +287,22 @@ export async function createRouter(
       credentials.principal.type === 'user'
         ? credentials.principal.userEntityRef
         : `service:${(credentials.principal as { subject: string }).subject}`;
+    const key = req.header('idempotency-key');
+    const scope = `incidents.create:${createdBy}`;
+    const bodyHash = hashBody(p);
+    if (key) {
+      const previous = await idempotency.lookup(
+        scope,
+        key,
+        bodyHash,
+        Date.now(),
+      );
+      if (previous) {
+        res.setHeader('Idempotent-Replayed', 'true');
+        res.status(previous.statusCode).json(previous.body);
+        return;
+      }
+    }
     const { incident, created } = await incidents.open({
       title: p.title,
       entityRef: p.entityRef,
@@ -298,6 +314,15 @@ export async function createRouter(
       openedAt: p.openedAt ? new Date(p.openedAt) : undefined,
       createdBy,
     });
+    if (key) {
+      await idempotency.save(
+        scope,
+        key,
+        bodyHash,
+        { statusCode: created ? 201 : 200, body: incident },
+        new Date(),
+      );
+    }
     res.status(created ? 201 : 200).json(incident);
   });
 
