@@ -12,7 +12,10 @@ import {
   NotFoundError,
 } from '@backstage/errors';
 import { hashNdjson, ingestNdjson } from './ndjson';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  AuthorizeResult,
+  type BasicPermission,
+} from '@backstage/plugin-permission-common';
 import { createConditionTransformer } from '@backstage/plugin-permission-node';
 import type { PermissionRuleset } from '@backstage/plugin-permission-node';
 import {
@@ -59,6 +62,24 @@ export async function createRouter(
   const toCriteria = createConditionTransformer(options.incidentRuleset);
   const router = Router();
   router.use(requestId);
+
+  /** Credentials of a user or service that holds a basic permission, or NotAllowedError. */
+  const authorizeBasic = async (
+    req: express.Request,
+    permission: BasicPermission,
+    refusal: string,
+  ) => {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const [decision] = await permissions.authorize([{ permission }], {
+      credentials,
+    });
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(refusal);
+    }
+    return credentials;
+  };
 
   router.get('/v1/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -113,18 +134,11 @@ export async function createRouter(
   };
 
   router.post('/v1/signals/ingest', ingestBody, async (req, res) => {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
-    });
-    const [decision] = await permissions.authorize(
-      [{ permission: copilotSignalIngestPermission }],
-      { credentials },
+    const credentials = await authorizeBasic(
+      req,
+      copilotSignalIngestPermission,
+      'You are not allowed to ingest signals (copilot.signal.ingest)',
     );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        'You are not allowed to ingest signals (copilot.signal.ingest)',
-      );
-    }
     const key = req.header('idempotency-key');
     const scope = `signals.ingest:${
       'principal' in credentials ? JSON.stringify(credentials.principal) : ''
@@ -264,18 +278,11 @@ export async function createRouter(
   });
 
   router.post('/v1/incidents', requireJson, jsonBody, async (req, res) => {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
-    });
-    const [decision] = await permissions.authorize(
-      [{ permission: copilotIncidentCreatePermission }],
-      { credentials },
+    const credentials = await authorizeBasic(
+      req,
+      copilotIncidentCreatePermission,
+      'You are not allowed to open incidents (copilot.incident.create)',
     );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        'You are not allowed to open incidents (copilot.incident.create)',
-      );
-    }
     const parsed = createIncidentRequestSchema.safeParse(req.body);
     if (!parsed.success) {
       throw new InputError(
@@ -366,18 +373,11 @@ export async function createRouter(
     requireJson,
     jsonBody,
     async (req, res) => {
-      const credentials = await httpAuth.credentials(req, {
-        allow: ['user', 'service'],
-      });
-      const [decision] = await permissions.authorize(
-        [{ permission: copilotSignalIngestPermission }],
-        { credentials },
+      await authorizeBasic(
+        req,
+        copilotSignalIngestPermission,
+        'You are not allowed to send alerts (copilot.signal.ingest)',
       );
-      if (decision.result !== AuthorizeResult.ALLOW) {
-        throw new NotAllowedError(
-          'You are not allowed to send alerts (copilot.signal.ingest)',
-        );
-      }
       const parsed = alertmanagerWebhookSchema.safeParse(req.body);
       if (!parsed.success) {
         throw new InputError(
