@@ -24,6 +24,8 @@ import { CatalogIndex } from './pipeline/CatalogIndex';
 import { IngestService } from './pipeline/IngestService';
 import { TriageStage } from './pipeline/TriageStage';
 import { AlertService } from './pipeline/AlertService';
+import { TemplateMiningService } from './pipeline/TemplateMiningService';
+import { TemplateStore } from './stores/TemplateStore';
 import { readCopilotConfig } from './config';
 
 /**
@@ -80,7 +82,12 @@ export const copilotPlugin = createBackendPlugin({
           auth: deps.auth,
           logger,
         });
+        const templates = TemplateMiningService.create({
+          store: TemplateStore.create({ database: knex }),
+          logger,
+        });
         const ingest = IngestService.create({
+          templates,
           signals,
           catalog: catalogIndex,
           bus,

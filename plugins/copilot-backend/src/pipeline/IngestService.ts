@@ -9,6 +9,7 @@ import { resolveEntity } from '../engine/ingest/resolve';
 import type { SignalStore, StoredSignalInput } from '../stores/SignalStore';
 import type { Bus } from '../bus/Bus';
 import type { CatalogIndex } from './CatalogIndex';
+import type { TemplateMiningService } from './TemplateMiningService';
 
 /** Payload of `signal.ingest` bus messages. */
 export interface SignalsIngestedEvent {
@@ -29,6 +30,7 @@ export class IngestService {
     private readonly catalog: CatalogIndex,
     private readonly bus: Bus,
     private readonly logger: LoggerService,
+    private readonly templates?: TemplateMiningService,
   ) {}
 
   static create(options: {
@@ -36,12 +38,14 @@ export class IngestService {
     catalog: CatalogIndex;
     bus: Bus;
     logger: LoggerService;
+    templates?: TemplateMiningService;
   }) {
     return new IngestService(
       options.signals,
       options.catalog,
       options.bus,
       options.logger,
+      options.templates,
     );
   }
 
@@ -96,6 +100,7 @@ export class IngestService {
       });
     });
     await this.signals.insert(good, now);
+    await this.templates?.observe(good, now);
     const entityRefs = [
       ...new Set(good.map(g => g.entityRef).filter((r): r is string => !!r)),
     ].sort();

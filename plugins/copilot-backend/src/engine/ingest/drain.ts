@@ -87,6 +87,7 @@ export class DrainMiner {
   private readonly root = newNode();
   private readonly templates: LogTemplate[] = [];
   private readonly byText = new Map<string, number>();
+  private readonly changed = new Set<number>();
   readonly options: DrainOptions;
 
   constructor(options: Partial<DrainOptions> = {}) {
@@ -148,6 +149,7 @@ export class DrainMiner {
       }
     }
     const t = this.templates[id];
+    this.changed.add(id);
     t.count++;
     if (t.exemplars.length < this.options.maxExemplars) t.exemplars.push(line);
     return id;
@@ -196,6 +198,37 @@ export class DrainMiner {
     return node;
   }
 
+  /** Templates changed since the last call (created, generalized or counted), for persistence. */
+  takeChanged(): LogTemplate[] {
+    const changed = [...this.changed].map(id => this.templates[id]);
+    this.changed.clear();
+    return changed;
+  }
+
+  /** Rebuilds a miner from stored templates (ids must be 0..n-1). */
+  static fromTemplates(
+    templates: LogTemplate[],
+    options: Partial<DrainOptions> = {},
+  ): DrainMiner {
+    const miner = new DrainMiner(options);
+    for (const t of [...templates].sort((a, b) => a.id - b.id)) {
+      if (t.id !== miner.templates.length) {
+        throw new Error(
+          `template ids must be consecutive from 0; got ${t.id} at ${miner.templates.length}`,
+        );
+      }
+      miner.templates.push({
+        ...t,
+        tokens: [...t.tokens],
+        path: [...t.path],
+        exemplars: [...t.exemplars],
+      });
+      miner.byText.set(t.tokens.join(' '), t.id);
+      miner.walk(t.path).templates.push(t.id);
+    }
+    return miner;
+  }
+
   /** The miner's state, to persist templates across restarts. */
   serialize(): string {
     return JSON.stringify({ options: this.options, templates: this.templates });
@@ -207,17 +240,6 @@ export class DrainMiner {
       options: DrainOptions;
       templates: LogTemplate[];
     };
-    const miner = new DrainMiner(parsed.options);
-    for (const t of parsed.templates) {
-      miner.templates.push({
-        ...t,
-        tokens: [...t.tokens],
-        path: [...t.path],
-        exemplars: [...t.exemplars],
-      });
-      miner.byText.set(t.tokens.join(' '), t.id);
-      miner.walk(t.path).templates.push(t.id);
-    }
-    return miner;
+    return DrainMiner.fromTemplates(parsed.templates, parsed.options);
   }
 }
