@@ -2,55 +2,38 @@ import { createBackend } from '@backstage/backend-defaults';
 import { mockServices } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 
-// TEMPLATE NOTE:
-// This is the development setup for your plugin that wires up a
-// minimal backend that can use both real and mocked plugins and services.
+// A standalone development backend for the copilot plugin: `yarn start` in this package. Auth is mocked
+// so the API can be called without a token, and the catalog holds two components, so that signals
+// labelled service=checkout-service or service=payments-service are attributed:
 //
-// Start up the backend by running `yarn start` in the package directory.
-// Once it's up and running, try out the following requests:
-//
-// Create a new todo item, standalone or for the sample component:
-//
-//   curl http://localhost:7007/api/copilot/todos -H 'Content-Type: application/json' -d '{"title": "My Todo"}'
-//   curl http://localhost:7007/api/copilot/todos -H 'Content-Type: application/json' -d '{"title": "My Todo", "entityRef": "component:default/sample"}'
-//
-// List TODOs:
-//
-//   curl http://localhost:7007/api/copilot/todos
-//
-// Explicitly make an unauthenticated request, or with service auth:
-//
-//   curl http://localhost:7007/api/copilot/todos -H 'Authorization: Bearer mock-none-token'
-//   curl http://localhost:7007/api/copilot/todos -H 'Authorization: Bearer mock-service-token'
+//   curl -X POST http://localhost:7007/api/copilot/v1/signals/ingest -H 'Content-Type: application/json' \
+//     -d '[{"source":"curl","kind":"metric","ts":"2026-03-01T12:00:00Z","key":"http_5xx_rate","value":0.01,"labels":{"service":"payments-service"}}]'
+//   curl http://localhost:7007/api/copilot/v1/incidents
+//   curl http://localhost:7007/api/copilot/v1/incidents -H 'Authorization: Bearer mock-none-token'   # 401
 
 const backend = createBackend();
 
-// TEMPLATE NOTE:
-// Mocking the auth and httpAuth service allows you to call your plugin API without
-// having to authenticate.
-//
-// If you want to use real auth, you can install the following instead:
-//   backend.add(import('@backstage/plugin-auth-backend'));
-//   backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
 backend.add(mockServices.auth.factory());
 backend.add(mockServices.httpAuth.factory());
 
-// TEMPLATE NOTE:
-// Rather than using a real catalog you can use a mock with a fixed set of entities.
+const component = (name: string, dependsOn: string[] = []) => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: { name, namespace: 'default' },
+  spec: {
+    type: 'service',
+    lifecycle: 'production',
+    owner: 'team-a',
+    dependsOn,
+  },
+  relations: dependsOn.map(targetRef => ({ type: 'dependsOn', targetRef })),
+});
+
 backend.add(
   catalogServiceMock.factory({
     entities: [
-      {
-        apiVersion: 'backstage.io/v1alpha1',
-        kind: 'Component',
-        metadata: {
-          name: 'sample',
-          title: 'Sample Component',
-        },
-        spec: {
-          type: 'service',
-        },
-      },
+      component('checkout-service', ['component:default/payments-service']),
+      component('payments-service'),
     ],
   }),
 );

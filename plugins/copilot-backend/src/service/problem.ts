@@ -36,7 +36,6 @@ const BACKSTAGE_ERRORS: Record<string, number> = {
   NotFoundError: 404,
   ConflictError: 409,
   NotModifiedError: 304,
-  NotImplementedError: 501,
   ServiceUnavailableError: 503,
 };
 
