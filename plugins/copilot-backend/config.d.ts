@@ -22,9 +22,44 @@ export interface Config {
       maxStreamBytes?: number;
       /** Most signals accepted in one batch (default 50000). */
       maxBatchItems?: number;
+      /**
+       * Extra text-log profiles, tried before the built-in ones (nginx/apache access, klog, syslog,
+       * logback, python). Named groups become fields; `level`/`lvl`, `message`, `status`, `latency`,
+       * `trace` and `timestamp` are understood.
+       */
+      profiles?: Array<{
+        /** Profile name, shown as the line's format. */
+        name: string;
+        /** A JavaScript regular expression with named groups, e.g. ^(?<lvl>\w+) (?<message>.*)$ */
+        pattern: string;
+        /** Unit of the `latency` group (default ms). */
+        latencyUnit?: 's' | 'ms' | 'us';
+      }>;
+      /** The raw sample kept of log lines (the rest is aggregated into templates and rollups). */
+      sampling?: {
+        /** Lines kept per entity, minute and template (default 3). */
+        perTemplateMinute?: number;
+        /** Lines kept per entity and minute (default 200). */
+        perEntityMinute?: number;
+        /** Lines kept per minute that no catalog entity claims (default 5000). */
+        unattributedPerMinute?: number;
+        /** Hours the sample is kept; whole hourly partitions are dropped (default 48). */
+        retentionHours?: number;
+      };
+      /** Novel log signatures: new templates unlike every earlier template of their entity. */
+      novelty?: {
+        /** Lines an entity must have sent before a new template can be novel (default 500). */
+        warmupLines?: number;
+        /** Least MinHash similarity to a known template for a new one not to be novel (default 0.5). */
+        similarity?: number;
+      };
     };
     signals?: {
-      /** Days raw signals are kept before the retention task deletes them (default 7). */
+      /** Days deploys, events and unattributed metric points are kept row by row (default 7). */
+      retentionDays?: number;
+    };
+    rollups?: {
+      /** Days per-minute log volume and metric rollups are kept (default 30). */
       retentionDays?: number;
     };
     /** The robust-baseline detector that opens incidents from error rates. */

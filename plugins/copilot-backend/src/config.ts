@@ -1,6 +1,15 @@
 import type { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import {
+  DEFAULT_SAMPLING,
+  type SamplingOptions,
+} from './engine/ingest/aggregate';
+import { BUILTIN_PROFILES, type LineProfile } from './engine/ingest/parsers';
+import {
+  DEFAULT_NOVELTY,
+  type NoveltyOptions,
+} from './pipeline/TemplateMiningService';
+import {
   DEFAULT_BASELINE_OPTIONS,
   type BaselineOptions,
 } from './engine/triage/robustBaseline';
@@ -18,8 +27,13 @@ export interface CopilotConfig {
     maxBodyBytes: number;
     maxBatchItems: number;
     maxStreamBytes: number;
+    /** Configured profiles first, then the built-in ones. */
+    profiles: LineProfile[];
+    sampling: SamplingOptions & { retentionMs: number };
+    novelty: NoveltyOptions;
   };
   signals: { retentionMs: number };
+  rollups: { retentionMs: number };
   triage: BaselineOptions & {
     changeLookbackMinutes: number;
     minIntervalMs: number;
@@ -96,6 +110,53 @@ export function readCopilotConfig(config: Config): CopilotConfig {
         c?.getOptionalNumber('ingest.maxBatchItems'),
         50_000,
       ),
+      profiles: [
+        ...readProfiles(c?.getOptionalConfigArray('ingest.profiles') ?? []),
+        ...BUILTIN_PROFILES,
+      ],
+      sampling: {
+        perTemplateMinute: positive(
+          'ingest.sampling.perTemplateMinute',
+          c?.getOptionalNumber('ingest.sampling.perTemplateMinute'),
+          DEFAULT_SAMPLING.perTemplateMinute,
+        ),
+        perEntityMinute: positive(
+          'ingest.sampling.perEntityMinute',
+          c?.getOptionalNumber('ingest.sampling.perEntityMinute'),
+          DEFAULT_SAMPLING.perEntityMinute,
+        ),
+        unattributedPerMinute: positive(
+          'ingest.sampling.unattributedPerMinute',
+          c?.getOptionalNumber('ingest.sampling.unattributedPerMinute'),
+          DEFAULT_SAMPLING.unattributedPerMinute,
+        ),
+        retentionMs:
+          positive(
+            'ingest.sampling.retentionHours',
+            c?.getOptionalNumber('ingest.sampling.retentionHours'),
+            48,
+          ) * 3_600_000,
+      },
+      novelty: {
+        warmupLines: positive(
+          'ingest.novelty.warmupLines',
+          c?.getOptionalNumber('ingest.novelty.warmupLines'),
+          DEFAULT_NOVELTY.warmupLines,
+        ),
+        similarity: positive(
+          'ingest.novelty.similarity',
+          c?.getOptionalNumber('ingest.novelty.similarity'),
+          DEFAULT_NOVELTY.similarity,
+        ),
+      },
+    },
+    rollups: {
+      retentionMs:
+        positive(
+          'rollups.retentionDays',
+          c?.getOptionalNumber('rollups.retentionDays'),
+          30,
+        ) * DAY,
     },
     signals: {
       retentionMs:
@@ -123,4 +184,34 @@ export function readCopilotConfig(config: Config): CopilotConfig {
         ) * 1000,
     },
   };
+}
+
+/** Text-log profiles from config: each pattern must compile and have named groups. */
+function readProfiles(entries: Config[]): LineProfile[] {
+  return entries.map((entry, i) => {
+    const name = entry.getString('name');
+    const source = entry.getString('pattern');
+    let pattern: RegExp;
+    try {
+      pattern = new RegExp(source);
+    } catch (error) {
+      throw new InputError(
+        `copilot.ingest.profiles[${i}] (${name}): pattern is not a valid regular expression: ${
+          (error as Error).message
+        }`,
+      );
+    }
+    if (!/\(\?<[A-Za-z]\w*>/.test(source)) {
+      throw new InputError(
+        `copilot.ingest.profiles[${i}] (${name}): pattern has no named groups; name what it captures, e.g. (?<level>\\w+) (?<message>.*)`,
+      );
+    }
+    const unit = entry.getOptionalString('latencyUnit');
+    if (unit !== undefined && unit !== 's' && unit !== 'ms' && unit !== 'us') {
+      throw new InputError(
+        `copilot.ingest.profiles[${i}] (${name}): latencyUnit must be s, ms or us, got ${unit}`,
+      );
+    }
+    return { name, pattern, latencyUnit: unit };
+  });
 }

@@ -26,6 +26,8 @@ import { TriageStage } from './pipeline/TriageStage';
 import { AlertService } from './pipeline/AlertService';
 import { TemplateMiningService } from './pipeline/TemplateMiningService';
 import { TemplateStore } from './stores/TemplateStore';
+import { RollupStore } from './stores/RollupStore';
+import { SignalAggregator } from './engine/ingest/aggregate';
 import { readCopilotConfig } from './config';
 
 /**
@@ -82,19 +84,28 @@ export const copilotPlugin = createBackendPlugin({
           auth: deps.auth,
           logger,
         });
+        const templateStore = TemplateStore.create({ database: knex });
         const templates = TemplateMiningService.create({
-          store: TemplateStore.create({ database: knex }),
-          logger,
+          store: templateStore,
+          novelty: config.ingest.novelty,
         });
+        const rollups = RollupStore.create({ database: knex });
         const ingest = IngestService.create({
+          database: knex,
           templates,
           signals,
+          rollups,
           catalog: catalogIndex,
           bus,
           logger,
+          aggregator: new SignalAggregator({
+            sampling: config.ingest.sampling,
+            profiles: config.ingest.profiles,
+          }),
         });
         const triage = TriageStage.create({
           signals,
+          rollups,
           incidents,
           catalog: catalogIndex,
           ingest,
@@ -123,6 +134,8 @@ export const copilotPlugin = createBackendPlugin({
             incidents,
             idempotency,
             ingest,
+            templates: templateStore,
+            rollups,
             alerts: AlertService.create({
               incidents,
               catalog: catalogIndex,
@@ -163,9 +176,17 @@ export const copilotPlugin = createBackendPlugin({
             const pruned = await signals.prune(
               now - config.signals.retentionMs,
             );
+            const samples = await rollups.pruneSamples(
+              now - config.ingest.sampling.retentionMs,
+            );
+            const aggregates = await rollups.pruneRollups(
+              now - config.rollups.retentionMs,
+            );
             await idempotency.prune(now);
-            if (pruned > 0)
-              logger.info(`Pruned ${pruned} raw signals past retention`);
+            if (pruned + samples + aggregates > 0)
+              logger.info(
+                `Retention: pruned ${pruned} signal rows, ${samples} sampled lines, ${aggregates} rollup rows`,
+              );
           },
         });
 

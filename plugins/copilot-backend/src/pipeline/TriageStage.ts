@@ -3,7 +3,9 @@ import type { Incident } from '@devops-copilot/backstage-plugin-copilot-common';
 import { triage } from '../engine/triage/triage';
 import type { BaselineOptions } from '../engine/triage/robustBaseline';
 import { DEFAULT_BASELINE_OPTIONS } from '../engine/triage/robustBaseline';
+import { errorRateSeriesFromRollups } from '../engine/triage/errorRate';
 import type { SignalStore } from '../stores/SignalStore';
+import type { RollupStore } from '../stores/RollupStore';
 import type { IncidentStore } from '../stores/IncidentStore';
 import type { Bus } from '../bus/Bus';
 import type { CatalogIndex } from './CatalogIndex';
@@ -18,6 +20,7 @@ type TriageStageOptions = BaselineOptions & {
 
 interface TriageStageDeps {
   signals: SignalStore;
+  rollups: RollupStore;
   incidents: IncidentStore;
   catalog: CatalogIndex;
   ingest: IngestService;
@@ -26,7 +29,7 @@ interface TriageStageDeps {
 }
 
 /**
- * The detect stage of the first slice: reads the recent error-rate signals, runs the robust-baseline
+ * The detect stage of the first slice: reads the recent error-rate rollups, runs the robust-baseline
  * triage, and opens (or refreshes, by fingerprint) one incident per probable origin.
  */
 export class TriageStage {
@@ -89,13 +92,12 @@ export class TriageStage {
     const fromMs =
       nowMs - (options.baselineMinutes + options.recentMinutes + 2) * MINUTE;
     const [metrics, logs, changes, catalog] = await Promise.all([
-      this.deps.signals.query({
+      this.deps.rollups.metricSeries({
+        metric: 'http_5xx_rate',
         fromMs,
         toMs: nowMs,
-        kind: 'metric',
-        key: 'http_5xx_rate',
       }),
-      this.deps.signals.query({ fromMs, toMs: nowMs, kind: 'log' }),
+      this.deps.rollups.logVolume({ fromMs, toMs: nowMs }),
       this.deps.signals.changes({
         fromMs: fromMs - options.changeLookbackMinutes * MINUTE,
         toMs: nowMs,
@@ -103,7 +105,7 @@ export class TriageStage {
       this.deps.catalog.get(nowMs),
     ]);
     const result = triage({
-      signals: [...metrics, ...logs],
+      series: errorRateSeriesFromRollups(metrics, logs),
       changes,
       dependsOn: catalog.dependsOn,
       nowMs,
@@ -115,7 +117,7 @@ export class TriageStage {
     this.deps.logger.debug(
       `triage at ${new Date(nowMs).toISOString()}: ${
         metrics.length
-      } metric points, ${logs.length} log lines, ` +
+      } metric minutes, ${logs.length} log-volume minutes, ` +
         `${result.verdicts.size} series, anomalous: ${
           anomalous.join(', ') || 'none'
         }`,

@@ -25,6 +25,7 @@ import {
   createIncidentRequestSchema,
   listIncidentsQuerySchema,
   type Incident,
+  type IngestResult,
 } from '@devops-copilot/backstage-plugin-copilot-common';
 import type { IncidentStore } from '../stores/IncidentStore';
 import type { IdempotencyStore } from '../stores/IdempotencyStore';
@@ -36,6 +37,13 @@ import {
   normalizeAlerts,
 } from '../engine/ingest/alertmanager';
 import type { IncidentQuery } from './permissions';
+import {
+  otlpLogsToSignals,
+  otlpMetricsToSignals,
+  OtlpPayloadError,
+} from '../engine/ingest/otlp';
+import type { TemplateStore } from '../stores/TemplateStore';
+import type { RollupStore } from '../stores/RollupStore';
 
 export interface RouterOptions {
   httpAuth: HttpAuthService;
@@ -44,6 +52,8 @@ export interface RouterOptions {
   incidents: IncidentStore;
   idempotency: IdempotencyStore;
   ingest: IngestService;
+  templates: TemplateStore;
+  rollups: RollupStore;
   alerts: AlertService;
   incidentRuleset: PermissionRuleset<Incident, IncidentQuery>;
   maxBodyBytes: number;
@@ -219,13 +229,6 @@ export async function createRouter(
     if (items.length === 0) {
       throw new InputError('The batch is empty; send at least one signal');
     }
-    if (items.length > options.maxBatchItems) {
-      throw new ProblemError(
-        413,
-        'Content Too Large',
-        `The batch has ${items.length} signals; the limit is ${options.maxBatchItems} per request. Split it into smaller batches.`,
-      );
-    }
     const bodyHash = hashBody(items);
     if (key) {
       const previous = await idempotency.lookup(
@@ -236,32 +239,11 @@ export async function createRouter(
       );
       if (previous) {
         res.setHeader('Idempotent-Replayed', 'true');
-        res
-          .status(previous.statusCode)
-          .type(
-            previous.statusCode >= 400
-              ? 'application/problem+json'
-              : 'application/json',
-          )
-          .json(previous.body);
+        send(previous.statusCode, previous.body);
         return;
       }
     }
-    const result = await ingest.ingest(items);
-    let status = 202;
-    let payload: unknown = result;
-    if (result.errors.length > 0) {
-      status = 422;
-      payload = {
-        type: 'about:blank',
-        title: 'Unprocessable Content',
-        status,
-        detail: `${result.rejected} of ${items.length} signals were rejected (see errors: index, field, reason); the other ${result.accepted} were accepted and stored. Fix the rejected items and resend only them.`,
-        instance: req.originalUrl,
-        requestId: res.locals.requestId,
-        ...result,
-      };
-    }
+    const { status, payload } = await ingestBatch(req, res, items);
     if (key) {
       await idempotency.save(
         scope,
@@ -271,10 +253,161 @@ export async function createRouter(
         new Date(),
       );
     }
-    res
-      .status(status)
-      .type(status >= 400 ? 'application/problem+json' : 'application/json')
-      .json(payload);
+    send(status, payload);
+  });
+
+  /** Ingests a JSON batch: 202 with the counts, or 422 listing the rejected items. */
+  async function ingestBatch(
+    req: express.Request,
+    res: express.Response,
+    items: unknown[],
+    defaultSource?: string,
+  ): Promise<{ status: number; payload: unknown; result: IngestResult }> {
+    if (items.length > options.maxBatchItems) {
+      throw new ProblemError(
+        413,
+        'Content Too Large',
+        `The batch has ${items.length} signals; the limit is ${options.maxBatchItems} per request. Split it into smaller batches.`,
+      );
+    }
+    const result = await ingest.ingest(items, { defaultSource });
+    if (result.errors.length === 0) {
+      return { status: 202, payload: result, result };
+    }
+    return {
+      status: 422,
+      result,
+      payload: {
+        type: 'about:blank',
+        title: 'Unprocessable Content',
+        status: 422,
+        detail: `${result.rejected} of ${items.length} signals were rejected (see errors: index, field, reason); the other ${result.accepted} were accepted and stored. Fix the rejected items and resend only them.`,
+        instance: req.originalUrl,
+        requestId: res.locals.requestId,
+        ...result,
+      },
+    };
+  }
+
+  // OTLP/HTTP with JSON encoding, so that an OpenTelemetry Collector (otlphttp exporter with
+  // `encoding: json`) exports straight to the copilot. Responses follow the OTLP specification:
+  // 200 with `partialSuccess` when some records were rejected.
+  const otlpBody: express.RequestHandler = (req, res, next) => {
+    if (req.is(['application/x-protobuf', 'application/protobuf'])) {
+      next(
+        new ProblemError(
+          415,
+          'Unsupported Media Type',
+          "OTLP/HTTP protobuf is not accepted; send OTLP JSON (Content-Type: application/json), e.g. set `encoding: json` on the Collector's otlphttp exporter.",
+        ),
+      );
+      return;
+    }
+    if (!req.is(['application/json', 'application/*+json'])) {
+      next(
+        new ProblemError(
+          415,
+          'Unsupported Media Type',
+          `Content-Type '${
+            req.header('content-type') ?? '(none)'
+          }' is not accepted here; send an OTLP JSON export request as application/json.`,
+        ),
+      );
+      return;
+    }
+    jsonBody(req, res, next);
+  };
+  const otlpRoute = (
+    path: string,
+    what: 'logs' | 'metrics',
+    convert: typeof otlpLogsToSignals,
+  ) =>
+    router.post(path, otlpBody, async (req, res) => {
+      await authorizeBasic(
+        req,
+        copilotSignalIngestPermission,
+        'You are not allowed to ingest signals (copilot.signal.ingest)',
+      );
+      let converted: ReturnType<typeof otlpLogsToSignals>;
+      try {
+        converted = convert(req.body);
+      } catch (error) {
+        if (error instanceof OtlpPayloadError) {
+          throw new InputError(error.message);
+        }
+        throw error;
+      }
+      const { items, errors } = converted;
+      if (items.length > options.maxBatchItems) {
+        throw new ProblemError(
+          413,
+          'Content Too Large',
+          `The export holds ${items.length} ${what} signals; the limit is ${options.maxBatchItems} per request. Lower the exporter's batch size (sending_queue / batch processor send_batch_max_size).`,
+        );
+      }
+      const result =
+        items.length > 0
+          ? await ingest.ingest(items)
+          : { accepted: 0, rejected: 0, unresolved: 0, errors: [] };
+      const rejected = errors.length + result.rejected;
+      const field =
+        what === 'logs' ? 'rejectedLogRecords' : 'rejectedDataPoints';
+      const reasons = [
+        ...errors.map(e => `${e.field}: ${e.reason}`),
+        ...result.errors.map(e => `item ${e.index} ${e.field}: ${e.reason}`),
+      ];
+      res.status(200).json(
+        rejected > 0
+          ? {
+              partialSuccess: {
+                [field]: rejected,
+                errorMessage: `${rejected} rejected, ${
+                  result.accepted
+                } accepted: ${reasons.slice(0, 20).join('; ')}${
+                  reasons.length > 20
+                    ? ` (and ${reasons.length - 20} more)`
+                    : ''
+                }`,
+              },
+            }
+          : {},
+      );
+    });
+  otlpRoute('/v1/otlp/v1/logs', 'logs', otlpLogsToSignals);
+  otlpRoute('/v1/otlp/v1/metrics', 'metrics', otlpMetricsToSignals);
+
+  // Log templates mined for an entity; `novel=true` lists only the new signatures.
+  router.get('/v1/templates', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const entity = req.query.entity;
+    if (
+      typeof entity !== 'string' ||
+      !/^[\w-]+:[\w.-]+\/[\w.-]+$/.test(entity)
+    ) {
+      throw new InputError(
+        'Query parameter entity must be a full entity ref, e.g. component:default/checkout',
+      );
+    }
+    const [decision] = await permissions.authorizeConditional(
+      [{ permission: copilotIncidentReadPermission }],
+      { credentials },
+    );
+    if (decision.result === AuthorizeResult.DENY) {
+      throw new NotAllowedError(
+        'You are not allowed to read incident evidence (copilot.incident.read)',
+      );
+    }
+    const limit = Number(req.query.limit ?? 100);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      throw new InputError('limit must be an integer from 1 to 1000');
+    }
+    const items = await options.templates.list(entity, {
+      limit,
+      novelOnly: req.query.novel === 'true',
+    });
+    res.json({ items });
   });
 
   router.post('/v1/incidents', requireJson, jsonBody, async (req, res) => {

@@ -43,8 +43,10 @@ const CHANGE_KEYS = new Set([
 const INSERT_CHUNK = 400;
 
 /**
- * Signals with bounded retention (raw rows are a sample for the incident window; the miner and the
- * rollups carry the long-term aggregates), and the change events derived from deploy/event signals.
+ * Signals kept row by row, with bounded retention: deploys and other events, and metric points that no
+ * catalog entity claims yet (kept so that a later catalog can claim them). Logs and attributed metrics
+ * are aggregated instead (RollupStore, TemplateStore). Also the change events derived from deploy and
+ * event signals.
  */
 export class SignalStore {
   private constructor(
@@ -58,7 +60,17 @@ export class SignalStore {
 
   async insert(signals: StoredSignalInput[], receivedAt: Date): Promise<void> {
     if (signals.length === 0) return;
-    await this.db.transaction(async tx => {
+    await this.db.transaction(tx => this.insertIn(tx, signals, receivedAt));
+  }
+
+  /** Stores signals row by row, with the change events they carry, inside the caller's transaction. */
+  async insertIn(
+    tx: Knex.Transaction,
+    signals: StoredSignalInput[],
+    receivedAt: Date,
+  ): Promise<void> {
+    if (signals.length === 0) return;
+    {
       const rows = signals.map(s => ({
         org_id: this.orgId,
         entity_ref: s.entityRef ?? null,
@@ -95,7 +107,7 @@ export class SignalStore {
       for (let i = 0; i < changes.length; i += INSERT_CHUNK) {
         await tx('change_events').insert(changes.slice(i, i + INSERT_CHUNK));
       }
-    });
+    }
   }
 
   async count(filter: { entityRef?: string | null } = {}): Promise<number> {
@@ -123,18 +135,7 @@ export class SignalStore {
     if (options.key) q.where('key', options.key);
     if (options.entityRef) q.where('entity_ref', options.entityRef);
     const rows = await q.orderBy('ts', 'asc').limit(options.limit ?? 200_000);
-    return rows.map(r => ({
-      id: Number(r.id),
-      entityRef: r.entity_ref ?? undefined,
-      source: r.source,
-      kind: r.kind,
-      tsMs: toMs(r.ts),
-      key: r.key ?? undefined,
-      value:
-        r.value === null || r.value === undefined ? undefined : Number(r.value),
-      text: r.text ?? undefined,
-      labels: parseJson<Record<string, string>>(r.labels, {}),
-    }));
+    return rows.map(rowToSignal);
   }
 
   async changes(options: {
@@ -165,14 +166,13 @@ export class SignalStore {
     fromMs: number,
     limit = 50_000,
   ): Promise<{
-    signals: Array<{ id: number; labels: Record<string, string> }>;
+    signals: StoredSignal[];
     changes: Array<{ id: string; labels: Record<string, string> }>;
   }> {
     const signals = await this.db('signals')
       .where({ org_id: this.orgId })
       .whereNull('entity_ref')
       .where('ts', '>=', new Date(fromMs))
-      .select('id', 'labels')
       .limit(limit);
     const changes = await this.db('change_events')
       .where({ org_id: this.orgId })
@@ -181,10 +181,7 @@ export class SignalStore {
       .select('id', 'labels')
       .limit(limit);
     return {
-      signals: signals.map(r => ({
-        id: Number(r.id),
-        labels: parseJson<Record<string, string>>(r.labels, {}),
-      })),
+      signals: signals.map(rowToSignal),
       changes: changes.map(r => ({
         id: String(r.id),
         labels: parseJson<Record<string, string>>(r.labels, {}),
@@ -220,6 +217,16 @@ export class SignalStore {
     });
   }
 
+  /** Deletes signal rows (unattributed metric points that a later catalog claimed and rolled up). */
+  async deleteIn(tx: Knex.Transaction, ids: number[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
+      await tx('signals')
+        .where({ org_id: this.orgId })
+        .whereIn('id', ids.slice(i, i + INSERT_CHUNK))
+        .delete();
+    }
+  }
+
   /** Deletes raw signals older than the retention; returns how many went. */
   async prune(olderThanMs: number): Promise<number> {
     return this.db('signals')
@@ -227,4 +234,19 @@ export class SignalStore {
       .where('ts', '<', new Date(olderThanMs))
       .delete();
   }
+}
+
+function rowToSignal(r: any): StoredSignal {
+  return {
+    id: Number(r.id),
+    entityRef: r.entity_ref ?? undefined,
+    source: r.source,
+    kind: r.kind,
+    tsMs: toMs(r.ts),
+    key: r.key ?? undefined,
+    value:
+      r.value === null || r.value === undefined ? undefined : Number(r.value),
+    text: r.text ?? undefined,
+    labels: parseJson<Record<string, string>>(r.labels, {}),
+  };
 }

@@ -9,12 +9,28 @@ export interface StoredTemplate {
   entityRef: string;
   template: string;
   count: number;
+  level?: string;
+  /** Unlike every earlier template of the entity when first seen. */
+  novel: boolean;
   exemplars: string[];
   firstSeen: string;
   lastSeen: string;
 }
 
-const rowId = (entityRef: string, minerId: number) =>
+/** A miner template as stored, with what the miner service adds. */
+export interface LoadedTemplate extends LogTemplate {
+  signature?: Uint8Array;
+}
+
+/** What the miner service knows of a template beyond the miner's own state. */
+export interface TemplateFacts {
+  level?: string;
+  novel?: boolean;
+  signature?: Uint8Array;
+}
+
+/** Row id of an entity's miner template: stable across restarts. */
+export const templateRowId = (entityRef: string, minerId: number) =>
   `${createHash('sha1')
     .update(entityRef)
     .digest('hex')
@@ -32,78 +48,109 @@ export class TemplateStore {
   }
 
   /** The miner templates of an entity, ids 0..n-1, to rebuild its miner. */
-  async load(entityRef: string): Promise<LogTemplate[]> {
+  async load(entityRef: string): Promise<LoadedTemplate[]> {
     const rows = await this.db('log_templates')
       .where({ org_id: this.orgId, entity_ref: entityRef })
       .whereNotNull('miner_id')
       .orderBy('miner_id');
+    const minerIdOf = new Map<string, number>(
+      rows.map(r => [r.id, Number(r.miner_id)]),
+    );
     return rows.map(r => ({
       id: Number(r.miner_id),
       tokens: String(r.template).split(' '),
       path: parseJson<string[]>(r.path, []),
       count: Number(r.count),
       exemplars: parseJson<string[]>(r.exemplars, []),
+      mergedInto: r.merged_into ? minerIdOf.get(r.merged_into) : undefined,
+      signature: r.minhash ? new Uint8Array(r.minhash) : undefined,
     }));
   }
 
-  /** Saves changed templates and adds per-minute counts (minute epoch ms -> count per miner id). */
+  /**
+   * Saves an entity's changed templates and adds per-minute counts (minute epoch ms -> count per miner
+   * id), inside the caller's transaction.
+   */
   async save(
+    tx: Knex.Transaction,
     entityRef: string,
     templates: LogTemplate[],
     minuteCounts: Map<number, Map<number, number>>,
     now: Date,
+    facts: Map<number, TemplateFacts> = new Map(),
   ): Promise<void> {
     if (templates.length === 0) return;
-    await this.db.transaction(async tx => {
-      for (const t of templates) {
-        await tx('log_templates')
-          .insert({
-            id: rowId(entityRef, t.id),
-            org_id: this.orgId,
-            entity_ref: entityRef,
-            miner_id: t.id,
-            template: t.tokens.join(' '),
-            path: JSON.stringify(t.path),
-            count: t.count,
-            exemplars: JSON.stringify(t.exemplars),
-            first_seen: now,
-            last_seen: now,
-          })
-          .onConflict('id')
-          .merge(['template', 'count', 'exemplars', 'last_seen', 'path']);
+    for (const t of templates) {
+      const known = facts.get(t.id);
+      const row: Record<string, unknown> = {
+        id: templateRowId(entityRef, t.id),
+        org_id: this.orgId,
+        entity_ref: entityRef,
+        miner_id: t.id,
+        template: t.tokens.join(' '),
+        path: JSON.stringify(t.path),
+        count: t.count,
+        exemplars: JSON.stringify(t.exemplars),
+        merged_into:
+          t.mergedInto === undefined
+            ? null
+            : templateRowId(entityRef, t.mergedInto),
+        first_seen: now,
+        last_seen: now,
+      };
+      if (known) {
+        row.level = known.level ?? null;
+        row.novel = known.novel ?? false;
+        row.minhash = known.signature ? Buffer.from(known.signature) : null;
       }
-      const counts = [...minuteCounts].flatMap(([minute, perTemplate]) =>
-        [...perTemplate].map(([minerId, count]) => ({
-          template_id: rowId(entityRef, minerId),
-          minute: new Date(minute),
-          count,
-        })),
-      );
-      for (let i = 0; i < counts.length; i += 300) {
-        await tx('template_counts')
-          .insert(counts.slice(i, i + 300))
-          .onConflict(['template_id', 'minute'])
-          .merge({
-            count: tx.raw('?? + ??', [
-              'template_counts.count',
-              'excluded.count',
-            ]),
-          });
-      }
-    });
+      await tx('log_templates')
+        .insert(row)
+        .onConflict('id')
+        .merge([
+          'template',
+          'count',
+          'exemplars',
+          'last_seen',
+          'path',
+          'merged_into',
+        ]);
+    }
+    const counts = [...minuteCounts].flatMap(([minute, perTemplate]) =>
+      [...perTemplate].map(([minerId, count]) => ({
+        template_id: templateRowId(entityRef, minerId),
+        minute: new Date(minute),
+        count,
+      })),
+    );
+    for (let i = 0; i < counts.length; i += 300) {
+      await tx('template_counts')
+        .insert(counts.slice(i, i + 300))
+        .onConflict(['template_id', 'minute'])
+        .merge({
+          count: tx.raw('?? + ??', ['template_counts.count', 'excluded.count']),
+        });
+    }
   }
 
-  /** An entity's templates, most frequent first. */
-  async list(entityRef: string, limit = 100): Promise<StoredTemplate[]> {
-    const rows = await this.db('log_templates')
+  /** An entity's live templates (merged ones excluded), most frequent first. */
+  async list(
+    entityRef: string,
+    options: { limit?: number; novelOnly?: boolean } = {},
+  ): Promise<StoredTemplate[]> {
+    const q = this.db('log_templates')
       .where({ org_id: this.orgId, entity_ref: entityRef })
+      .whereNull('merged_into');
+    if (options.novelOnly) q.where('novel', true);
+    const rows = await q
       .orderBy([{ column: 'count', order: 'desc' }, { column: 'id' }])
-      .limit(limit);
+      .limit(options.limit ?? 100);
     return rows.map(r => ({
       id: r.id,
       entityRef: r.entity_ref,
       template: r.template,
       count: Number(r.count),
+      level: r.level ?? undefined,
+      novel: Boolean(r.novel),
       exemplars: parseJson<string[]>(r.exemplars, []),
       firstSeen: toIso(r.first_seen),
       lastSeen: toIso(r.last_seen),
@@ -116,11 +163,21 @@ export class TemplateStore {
     fromMs: number,
     toMs: number,
   ): Promise<Array<{ minute: string; count: number }>> {
+    // A template counts the lines of the templates that merged into it as well.
+    const merged = await this.db('log_templates')
+      .where({ org_id: this.orgId, merged_into: templateId })
+      .select('id');
     const rows = await this.db('template_counts')
-      .where({ template_id: templateId })
+      .whereIn('template_id', [templateId, ...merged.map(m => m.id)])
+      .groupBy('minute')
+      .select('minute')
+      .sum({ count: 'count' })
       .where('minute', '>=', new Date(fromMs))
       .where('minute', '<', new Date(toMs))
       .orderBy('minute');
-    return rows.map(r => ({ minute: toIso(r.minute), count: Number(r.count) }));
+    return (rows as Array<Record<string, any>>).map(r => ({
+      minute: toIso(r.minute),
+      count: Number(r.count),
+    }));
   }
 }

@@ -11,6 +11,8 @@ const TABLES = [
   'signals',
   'log_templates',
   'template_counts',
+  'log_rollups',
+  'log_samples',
   'metric_rollups',
   'change_events',
   'topologies',

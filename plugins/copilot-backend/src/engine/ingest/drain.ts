@@ -10,6 +10,8 @@ export interface LogTemplate {
   path: string[];
   count: number;
   exemplars: string[];
+  /** Id of the template this one converged with; its lines count there from then on. */
+  mergedInto?: number;
 }
 
 export interface DrainOptions {
@@ -88,6 +90,7 @@ export class DrainMiner {
   private readonly templates: LogTemplate[] = [];
   private readonly byText = new Map<string, number>();
   private readonly changed = new Set<number>();
+  private created = false;
   readonly options: DrainOptions;
 
   constructor(options: Partial<DrainOptions> = {}) {
@@ -127,7 +130,9 @@ export class DrainMiner {
       const after = t.tokens.join(' ');
       if (after !== before) {
         if (this.byText.get(before) === id) this.byText.delete(before);
-        if (!this.byText.has(after)) this.byText.set(after, id);
+        const twin = this.byText.get(after);
+        if (twin === undefined) this.byText.set(after, id);
+        else if (twin !== id) id = this.merge(id, twin, leaf);
       }
     } else {
       const text = tokens.join(' ');
@@ -148,6 +153,8 @@ export class DrainMiner {
         leaf.templates.push(id);
       }
     }
+    this.created =
+      id === this.templates.length - 1 && this.templates[id].count === 0;
     const t = this.templates[id];
     this.changed.add(id);
     t.count++;
@@ -155,11 +162,54 @@ export class DrainMiner {
     return id;
   }
 
+  /** True when the last `add` created a new template. */
+  get lastCreated(): boolean {
+    return this.created;
+  }
+
+  /**
+   * Two templates that generalized into the same text are one event: the younger one merges into the
+   * older, which takes over its count, exemplars and place in the parse tree. Returns the survivor.
+   */
+  private merge(a: number, b: number, leaf: Node): number {
+    const [keep, gone] = a < b ? [a, b] : [b, a];
+    const survivor = this.templates[keep];
+    const merged = this.templates[gone];
+    merged.mergedInto = keep;
+    survivor.count += merged.count;
+    for (const e of merged.exemplars) {
+      if (survivor.exemplars.length >= this.options.maxExemplars) break;
+      survivor.exemplars.push(e);
+    }
+    this.byText.set(survivor.tokens.join(' '), keep);
+    for (const node of [leaf, this.walk(merged.path)]) {
+      node.templates = node.templates.filter(x => x !== gone);
+      if (!node.templates.includes(keep)) node.templates.push(keep);
+    }
+    this.changed.add(gone);
+    this.changed.add(keep);
+    return keep;
+  }
+
+  /** The template a (possibly merged) id counts under now. */
+  canonical(id: number): number {
+    let c = id;
+    while (this.templates[c].mergedInto !== undefined)
+      c = this.templates[c].mergedInto!;
+    return c;
+  }
+
   template(id: number): LogTemplate {
     return this.templates[id];
   }
 
+  /** Live templates (merged ones excluded). */
   get size(): number {
+    return this.templates.filter(t => t.mergedInto === undefined).length;
+  }
+
+  /** All templates ever created, merged ones included: ids run 0..total-1. */
+  get total(): number {
     return this.templates.length;
   }
 
@@ -223,6 +273,7 @@ export class DrainMiner {
         path: [...t.path],
         exemplars: [...t.exemplars],
       });
+      if (t.mergedInto !== undefined) continue;
       miner.byText.set(t.tokens.join(' '), t.id);
       miner.walk(t.path).templates.push(t.id);
     }

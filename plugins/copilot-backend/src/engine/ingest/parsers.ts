@@ -232,7 +232,7 @@ export function parseLine(
       Object.entries(m.groups).filter(([, v]) => v !== undefined),
     ) as Record<string, string>;
     const status = g.status ? Number(g.status) : undefined;
-    let level = normalizeLevel(g.lvl ?? g.lvl2);
+    let level = normalizeLevel(g.lvl ?? g.lvl2 ?? g.level);
     if (!level && g.pri) level = SYSLOG_SEVERITY[Number(g.pri) % 8];
     if (!level && status !== undefined) level = levelOfStatus(status);
     const factor = LATENCY_FACTOR[profile.latencyUnit ?? 'ms'];

@@ -131,3 +131,51 @@ export function buildErrorRateSeries(
   }
   return out.sort((a, b) => a.entityRef.localeCompare(b.entityRef));
 }
+
+/** Per-minute rollup of a metric of one entity (mean = sum / count). */
+export interface MetricRollupPoint {
+  entityRef: string;
+  minuteMs: number;
+  sum: number;
+  count: number;
+}
+
+/** Per-minute log volume of one entity. */
+export interface LogVolumeRollupPoint {
+  entityRef: string;
+  minuteMs: number;
+  total: number;
+  errors: number;
+}
+
+/**
+ * Error-rate series from the per-minute rollups: the mean `http_5xx_rate` when an entity reports it,
+ * otherwise its share of error-level log lines.
+ */
+export function errorRateSeriesFromRollups(
+  metric: Iterable<MetricRollupPoint>,
+  logs: Iterable<LogVolumeRollupPoint>,
+): ErrorRateSeries[] {
+  const byMetric = new Map<string, MinutePoint[]>();
+  for (const p of metric) {
+    if (p.count <= 0) continue;
+    const list = byMetric.get(p.entityRef) ?? [];
+    list.push({ minuteMs: p.minuteMs, value: p.sum / p.count, n: p.count });
+    byMetric.set(p.entityRef, list);
+  }
+  const byLogs = new Map<string, MinutePoint[]>();
+  for (const p of logs) {
+    if (byMetric.has(p.entityRef) || p.total <= 0) continue;
+    const list = byLogs.get(p.entityRef) ?? [];
+    list.push({ minuteMs: p.minuteMs, value: p.errors / p.total, n: p.total });
+    byLogs.set(p.entityRef, list);
+  }
+  const out: ErrorRateSeries[] = [];
+  const sorted = (points: MinutePoint[]) =>
+    points.sort((a, b) => a.minuteMs - b.minuteMs);
+  for (const [entityRef, points] of byMetric)
+    out.push({ entityRef, basis: 'http_5xx_rate', points: sorted(points) });
+  for (const [entityRef, points] of byLogs)
+    out.push({ entityRef, basis: 'error_logs', points: sorted(points) });
+  return out.sort((a, b) => a.entityRef.localeCompare(b.entityRef));
+}

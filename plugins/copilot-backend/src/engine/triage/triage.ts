@@ -42,7 +42,10 @@ export interface TriageResult {
 }
 
 export interface TriageInput {
-  signals: Iterable<SignalLike>;
+  /** Raw signals to build the error-rate series from, when `series` is not given. */
+  signals?: Iterable<SignalLike>;
+  /** Error-rate series already built (from the per-minute rollups). */
+  series?: ErrorRateSeries[];
   changes: ChangeLike[];
   /** entity ref -> entity refs it depends on (catalog dependsOn). */
   dependsOn: Map<string, string[]>;
@@ -66,7 +69,8 @@ export function triage(input: TriageInput): TriageResult {
   const options = { ...DEFAULT_BASELINE_OPTIONS, ...input.options };
   const lookbackMs = (input.options?.changeLookbackMinutes ?? 15) * MINUTE_MS;
   const verdicts: TriageResult['verdicts'] = new Map();
-  for (const series of buildErrorRateSeries(input.signals)) {
+  for (const series of input.series ??
+    buildErrorRateSeries(input.signals ?? [])) {
     verdicts.set(series.entityRef, {
       ...testLatest(series.points, input.nowMs, options),
       basis: series.basis,
