@@ -7,6 +7,7 @@ import {
   type IngestResult,
 } from '@devops-copilot/backstage-plugin-copilot-common';
 import { resolveEntity } from '../engine/ingest/resolve';
+import { fastSignal } from '../engine/ingest/validate';
 import {
   MINUTE_MS,
   SignalAggregator,
@@ -102,18 +103,21 @@ export class IngestService {
         !('source' in item)
           ? { ...(item as object), source: options.defaultSource }
           : item;
-      const parsed = signalInputSchema.safeParse(candidate);
-      if (!parsed.success) {
-        for (const issue of parsed.error.issues) {
-          errors.push({
-            index: i,
-            field: issue.path.join('.') || '(item)',
-            reason: issue.message,
-          });
+      let s = fastSignal(candidate);
+      if (!s) {
+        const parsed = signalInputSchema.safeParse(candidate);
+        if (!parsed.success) {
+          for (const issue of parsed.error.issues) {
+            errors.push({
+              index: i,
+              field: issue.path.join('.') || '(item)',
+              reason: issue.message,
+            });
+          }
+          return;
         }
-        return;
+        s = parsed.data;
       }
-      const s = parsed.data;
       const tsMs = typeof s.ts === 'number' ? s.ts : Date.parse(s.ts);
       if (tsMs > now.getTime() + 5 * 60_000) {
         errors.push({

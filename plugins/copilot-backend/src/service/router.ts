@@ -229,7 +229,7 @@ export async function createRouter(
     if (items.length === 0) {
       throw new InputError('The batch is empty; send at least one signal');
     }
-    const bodyHash = hashBody(items);
+    const bodyHash = key ? hashBody(items) : '';
     if (key) {
       const previous = await idempotency.lookup(
         scope,

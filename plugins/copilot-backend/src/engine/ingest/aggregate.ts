@@ -172,6 +172,14 @@ export function levelOf(
   return 'unknown';
 }
 
+/** Adds one to a counter below its cap; false when the cap is reached. */
+function bump(counters: Map<string, number>, key: string, cap: number) {
+  const n = counters.get(key) ?? 0;
+  if (n >= cap) return false;
+  counters.set(key, n + 1);
+  return true;
+}
+
 /** Minutes whose sampling counters are remembered. */
 const MAX_SAMPLED_MINUTES = 180;
 
@@ -196,20 +204,14 @@ export class LogSampler {
         this.minutes.delete(oldest);
       }
     }
-    const bump = (key: string, cap: number) => {
-      const n = counters!.get(key) ?? 0;
-      if (n >= cap) return false;
-      counters!.set(key, n + 1);
-      return true;
-    };
     if (entityRef === undefined) {
-      return bump('\u0000', this.options.unattributedPerMinute);
+      return bump(counters, '\u0000', this.options.unattributedPerMinute);
     }
     const templateKey = `${entityRef}\u0000${minerId}`;
     if ((counters.get(templateKey) ?? 0) >= this.options.perTemplateMinute)
       return false;
-    if (!bump(entityRef, this.options.perEntityMinute)) return false;
-    return bump(templateKey, this.options.perTemplateMinute);
+    if (!bump(counters, entityRef, this.options.perEntityMinute)) return false;
+    return bump(counters, templateKey, this.options.perTemplateMinute);
   }
 }
 

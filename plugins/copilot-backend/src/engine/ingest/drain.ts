@@ -34,14 +34,12 @@ export const DEFAULT_DRAIN_OPTIONS: DrainOptions = {
 
 export const WILDCARD = '<*>';
 
+/** Masks for values inside tokens, each with a character a line must hold for the mask to apply. */
 const MASKS: Array<[RegExp, string]> = [
-  [
-    /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi,
-    WILDCARD,
-  ],
-  [/(?:\/?[\w.-]+)?(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?/g, WILDCARD],
-  [/\b0x[0-9a-f]+\b/gi, WILDCARD],
-  [/(?:[\w.-]*\/)+[^\s"',;]*/g, WILDCARD],
+  [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '-'],
+  [/(?:\/?[\w.-]+)?(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?/g, '.'],
+  [/\b0x[0-9a-f]+\b/gi, '0'],
+  [/(?:[\w.-]*\/)+[^\s"',;]*/g, '/'],
 ];
 
 /** Day and month names: part of timestamps inside messages, so variables. */
@@ -54,7 +52,9 @@ const EMPTY = /^(\(\)|\[\]|\{\}|""|'')$/;
 /** Splits a line into tokens: whitespace separates, and `=`, `:`, `,`, brackets stand apart. */
 export function tokenize(line: string): string[] {
   let masked = line;
-  for (const [re, by] of MASKS) masked = masked.replace(re, by);
+  for (const [re, needs] of MASKS) {
+    if (masked.includes(needs)) masked = masked.replace(re, WILDCARD);
+  }
   const tokens = masked
     .replace(/([=,;]|:(?=\s|$))/g, ' $1 ')
     .split(/\s+/)

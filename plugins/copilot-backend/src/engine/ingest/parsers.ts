@@ -19,6 +19,11 @@ export interface LineProfile {
   pattern: RegExp;
   /** Unit of a `latency` group: seconds in nginx's `$request_time`, ms elsewhere. */
   latencyUnit?: 's' | 'ms' | 'us';
+  /**
+   * `key=value` pairs after the match (nginx `log_format` additions such as `rt=$request_time`) become
+   * fields; `latency` names the keys read as the latency.
+   */
+  trailer?: { latency: string[] };
 }
 
 const LEVELS: Record<string, ParsedLine['level']> = {
@@ -69,8 +74,9 @@ export const BUILTIN_PROFILES: LineProfile[] = [
     // nginx "combined" (optionally with rt=$request_time) and Apache combined/common
     name: 'access',
     pattern:
-      /^(?<client>\S+) \S+ (?<user>\S+) \[(?<timestamp>[^\]]+)\] "(?<method>[A-Z]+) (?<path>\S+)(?: (?<protocol>HTTP\/[\d.]+))?" (?<status>\d{3}) (?<bytes>\d+|-)(?: "(?<referer>[^"]*)" "(?<agent>[^"]*)")?(?:.*?\brt=(?<latency>[\d.]+))?(?:.*?\btrace_id=(?<trace>[0-9a-f]+))?/,
+      /^(?<client>\S+) \S+ (?<user>\S+) \[(?<timestamp>[^\]]+)\] "(?<method>[A-Z]+) (?<path>\S+)(?: (?<protocol>HTTP\/[\d.]+))?" (?<status>\d{3}) (?<bytes>\d+|-)(?: "(?<referer>[^"]*)" "(?<agent>[^"]*)")?/,
     latencyUnit: 's',
+    trailer: { latency: ['rt', 'request_time', 'upstream_response_time'] },
   },
   {
     // Kubernetes klog / glog: I0301 12:00:00.123456   123 file.go:42] message
@@ -201,6 +207,44 @@ export function parseLogfmt(line: string): Record<string, string> | undefined {
     : undefined;
 }
 
+const LOGFMT_START = /^[\w.@-]+=/;
+
+/** Reads the space-separated `key=value` pairs from `from` on into `g` (keys already there win). */
+function readTrailer(
+  line: string,
+  from: number,
+  g: Record<string, string>,
+  latencyKeys: string[],
+) {
+  let i = from;
+  while (i < line.length) {
+    while (line.charCodeAt(i) === 32) i++;
+    let end = line.indexOf(' ', i);
+    if (end < 0) end = line.length;
+    const eq = line.indexOf('=', i);
+    if (eq > i && eq < end) {
+      const key = line.slice(i, eq);
+      let value = line.slice(eq + 1, end);
+      if (value.startsWith('"') && value.endsWith('"') && value.length > 1)
+        value = value.slice(1, -1);
+      if (g[key] === undefined) g[key] = value;
+    }
+    i = end + 1;
+  }
+  if (g.latency === undefined) {
+    for (const k of latencyKeys) {
+      if (g[k] !== undefined && g[k] !== '-') {
+        g.latency = g[k];
+        break;
+      }
+    }
+  }
+  if (g.trace === undefined) {
+    const trace = g.trace_id ?? g.traceId ?? g.trace_id_hex;
+    if (trace) g.trace = trace;
+  }
+}
+
 const LATENCY_FACTOR = { s: 1000, ms: 1, us: 0.001 } as const;
 
 function levelOfStatus(status: number): ParsedLine['level'] {
@@ -222,15 +266,19 @@ export function parseLine(
       // not JSON: try the other formats
     }
   }
-  const logfmt = parseLogfmt(trimmed);
+  // logfmt lines open with a key=value pair; testing that first spares the full scan of other lines.
+  const logfmt = LOGFMT_START.test(trimmed) ? parseLogfmt(trimmed) : undefined;
   if (logfmt) return fromFields('logfmt', logfmt, trimmed);
 
   for (const profile of profiles) {
     const m = profile.pattern.exec(trimmed);
     if (!m?.groups) continue;
-    const g = Object.fromEntries(
-      Object.entries(m.groups).filter(([, v]) => v !== undefined),
-    ) as Record<string, string>;
+    const g: Record<string, string> = {};
+    for (const k in m.groups) {
+      if (m.groups[k] !== undefined) g[k] = m.groups[k];
+    }
+    if (profile.trailer)
+      readTrailer(trimmed, m.index + m[0].length, g, profile.trailer.latency);
     const status = g.status ? Number(g.status) : undefined;
     let level = normalizeLevel(g.lvl ?? g.lvl2 ?? g.level);
     if (!level && g.pri) level = SYSLOG_SEVERITY[Number(g.pri) % 8];
