@@ -1,11 +1,13 @@
-// yarn bench:ingest [--lines 1000000] [--batch 5000] [--concurrency 4] [--engine-only]
+// yarn bench:ingest [--lines 1000000] [--batch 5000] [--concurrency 4] [--ndjson-mb 200]
+//                   [--server-heap-mb 512] [--engine-only]
 //
 // Pushes realistic mixed-service log lines (test/bench/loggen.ts) through
 //   1. the engine alone, on this one thread: entity resolution, parsing, template mining, rollups and
 //      sampling (SignalAggregator), as the ingest service runs them per batch;
 //   2. the HTTP endpoint POST /api/copilot/v1/signals/ingest of a copilot backend started in its own
 //      process as a production install runs it (backend-defaults, static token, SQLite store), with
-//      `concurrency` batches in flight.
+//      `concurrency` batches in flight; before that, one NDJSON stream of `ndjson-mb` MB, to show that a
+//      large streamed body does not take its size in memory.
 // Prints progress on stderr and ends with one JSON line of figures on stdout. To profile the backend:
 // BENCH_SERVER_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' yarn bench:ingest ...
 import { spawn } from 'node:child_process';
@@ -38,6 +40,8 @@ function arg(name: string, fallback: number): number {
 const LINES = arg('lines', 1_000_000);
 const BATCH = arg('batch', 5000);
 const CONCURRENCY = arg('concurrency', 4);
+const NDJSON_MB = arg('ndjson-mb', 200);
+const SERVER_HEAP_MB = arg('server-heap-mb', 512);
 const log = (s: string) => console.error(`[bench:ingest] ${s}`);
 const percentile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -105,6 +109,63 @@ function engineBench(): { linesPerS: number; p95BatchMs: number } {
   return { linesPerS: lines / engineS, p95BatchMs: percentile(times, 0.95) };
 }
 
+/** Streams `bytes` of NDJSON log signals in one request, with backpressure; returns what was stored. */
+function streamNdjson(
+  port: number,
+  token: string,
+  bytes: number,
+): Promise<{ bytes: number; accepted: number; seconds: number }> {
+  return new Promise((ok, fail) => {
+    const t0 = performance.now();
+    let sent = 0;
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/api/copilot/v1/signals/ingest',
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-ndjson',
+          authorization: `Bearer ${token}`,
+        },
+      },
+      res => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', d => (text += d));
+        res.on('end', () => {
+          if (res.statusCode !== 202) {
+            fail(new Error(`ndjson stream: ${res.statusCode} ${text}`));
+            return;
+          }
+          ok({
+            bytes: sent,
+            accepted: JSON.parse(text).accepted,
+            seconds: (performance.now() - t0) / 1000,
+          });
+        });
+      },
+    );
+    req.on('error', fail);
+    // About 350 bytes a line: enough lines for the size asked, stamped up to now.
+    const lines = benchLines(Math.ceil(bytes / 200), Date.now(), 11);
+    const write = () => {
+      while (sent < bytes) {
+        let chunk = '';
+        for (let i = 0; i < 500; i++)
+          chunk += `${JSON.stringify(lines.next().value)}\n`;
+        sent += Buffer.byteLength(chunk);
+        if (!req.write(chunk)) {
+          req.once('drain', write);
+          return;
+        }
+      }
+      req.end();
+    };
+    write();
+  });
+}
+
 async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const srv = createServer();
@@ -127,6 +188,8 @@ async function httpBench(): Promise<{
   p95BatchMs: number;
   peakRssMb: number;
   accepted: number;
+  ndjsonMb: number;
+  ndjsonRssGrowthMb: number;
 }> {
   const dir = mkdtempSync(join(tmpdir(), 'copilot-bench-'));
   const port = await freePort();
@@ -156,6 +219,8 @@ async function httpBench(): Promise<{
   const child = spawn(
     process.execPath,
     [
+      // A heap well under the NDJSON body's size: the stream must be read, not buffered.
+      `--max-old-space-size=${SERVER_HEAP_MB}`,
       ...(process.env.BENCH_SERVER_NODE_OPTIONS?.split(' ').filter(Boolean) ??
         []),
       '--import',
@@ -185,7 +250,22 @@ async function httpBench(): Promise<{
         120_000,
       );
     });
-    log(`backend up on port ${port} (pid ${child.pid}); serializing batches`);
+    log(`backend up on port ${port} (pid ${child.pid})`);
+    // A large NDJSON stream first, on the fresh backend: it is read line by line, so the backend's
+    // peak RSS must not grow by anything like the body's size.
+    const rssBefore = peakRssMb(child.pid!);
+    const ndjson = await streamNdjson(port, token, NDJSON_MB * 1024 * 1024);
+    const ndjsonGrowth = peakRssMb(child.pid!) - rssBefore;
+    log(
+      `ndjson: ${(ndjson.bytes / 1048576).toFixed(0)} MB (${
+        ndjson.accepted
+      } lines) streamed in ${ndjson.seconds.toFixed(
+        1,
+      )} s; backend peak RSS ${rssBefore.toFixed(0)} -> ${(
+        rssBefore + ndjsonGrowth
+      ).toFixed(0)} MB`,
+    );
+    log('serializing batches');
     // Timestamps end now, so none is in the future when the batches arrive.
     const bodies = [...batches(Date.now())].map(b =>
       Buffer.from(JSON.stringify(b)),
@@ -253,6 +333,8 @@ async function httpBench(): Promise<{
       p95BatchMs: percentile(times, 0.95),
       peakRssMb: rss,
       accepted,
+      ndjsonMb: ndjson.bytes / 1048576,
+      ndjsonRssGrowthMb: ndjsonGrowth,
     };
   } finally {
     child.kill('SIGTERM');
@@ -285,6 +367,9 @@ async function main() {
       http_lines_per_s: Math.round(http.linesPerS),
       p95_batch_ms: round(http.p95BatchMs),
       peak_rss_mb: Math.round(http.peakRssMb),
+      ndjson_mb: Math.round(http.ndjsonMb),
+      ndjson_rss_growth_mb: Math.round(http.ndjsonRssGrowthMb),
+      backend_heap_limit_mb: SERVER_HEAP_MB,
     }),
   );
 }

@@ -127,3 +127,27 @@ describe('DrainMiner', () => {
     expect(miner.text(c)).toBe('<*> x y z');
   });
 });
+
+describe('template merging', () => {
+  it('merges a template into the one that generalized to cover it, and restores the merge', () => {
+    const miner = new DrainMiner({ similarity: 0.7 });
+    const t0 = miner.add('x y a b c');
+    const t1 = miner.add('x y d e c'); // 3 of 5 equal: a template of its own
+    expect(t1).not.toBe(t0);
+    expect(miner.add('x y a e c')).toBe(t0); // t0 becomes x y a <*> c
+    expect(miner.size).toBe(2);
+    // t0 generalizes to x y <*> <*> c, which covers t1: they are one event from now on
+    expect(miner.add('x y d b c')).toBe(t0);
+    expect(miner.size).toBe(1);
+    expect(miner.total).toBe(2);
+    expect(miner.canonical(t1)).toBe(t0);
+    expect(miner.text(t0)).toBe('x y <*> <*> c');
+    expect(miner.template(t0).count).toBe(4);
+    expect(miner.add('x y d e c')).toBe(t0);
+
+    const restored = DrainMiner.restore(miner.serialize());
+    expect(restored.size).toBe(1);
+    expect(restored.canonical(t1)).toBe(t0);
+    expect(restored.add('x y q r c')).toBe(t0);
+  });
+});

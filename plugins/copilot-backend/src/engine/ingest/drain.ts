@@ -23,6 +23,11 @@ export interface DrainOptions {
   maxChildren: number;
   /** Exemplar lines kept per template. */
   maxExemplars: number;
+  /**
+   * Least share of agreeing positions (equal, or <*> on either side) for a template that just
+   * generalized to absorb a neighbour of its leaf; above 1 turns merging off.
+   */
+  mergeSimilarity: number;
 }
 
 export const DEFAULT_DRAIN_OPTIONS: DrainOptions = {
@@ -30,6 +35,7 @@ export const DEFAULT_DRAIN_OPTIONS: DrainOptions = {
   similarity: 0.9,
   maxChildren: 100,
   maxExemplars: 3,
+  mergeSimilarity: 1,
 };
 
 export const WILDCARD = '<*>';
@@ -133,6 +139,14 @@ export class DrainMiner {
         const twin = this.byText.get(after);
         if (twin === undefined) this.byText.set(after, id);
         else if (twin !== id) id = this.merge(id, twin, leaf);
+        // Having generalized, the template may now cover a neighbour of its leaf: the same event.
+        for (const other of [...leaf.templates]) {
+          if (other === id) continue;
+          if (
+            this.covers(this.templates[id].tokens, this.templates[other].tokens)
+          )
+            id = this.merge(id, other, leaf);
+        }
       }
     } else {
       const text = tokens.join(' ');
@@ -171,11 +185,29 @@ export class DrainMiner {
    * Two templates that generalized into the same text are one event: the younger one merges into the
    * older, which takes over its count, exemplars and place in the parse tree. Returns the survivor.
    */
+  /** True when two templates of one length agree (or one has <*>) on enough positions to be one. */
+  private covers(a: string[], b: string[]): boolean {
+    if (a.length !== b.length || a.length === 0) return false;
+    let agree = 0;
+    for (let i = 0; i < a.length; i++) {
+      if (a[i] === b[i] || a[i] === WILDCARD || b[i] === WILDCARD) agree++;
+    }
+    return agree / a.length >= this.options.mergeSimilarity;
+  }
+
   private merge(a: number, b: number, leaf: Node): number {
     const [keep, gone] = a < b ? [a, b] : [b, a];
     const survivor = this.templates[keep];
     const merged = this.templates[gone];
     merged.mergedInto = keep;
+    const before = survivor.tokens.join(' ');
+    for (let i = 0; i < survivor.tokens.length; i++) {
+      if (survivor.tokens[i] !== merged.tokens[i])
+        survivor.tokens[i] = WILDCARD;
+    }
+    if (this.byText.get(before) === keep) this.byText.delete(before);
+    if (this.byText.get(merged.tokens.join(' ')) === gone)
+      this.byText.delete(merged.tokens.join(' '));
     survivor.count += merged.count;
     for (const e of merged.exemplars) {
       if (survivor.exemplars.length >= this.options.maxExemplars) break;
