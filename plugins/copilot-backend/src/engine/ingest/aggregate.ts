@@ -219,6 +219,7 @@ export class LogSampler {
 export class SignalAggregator {
   readonly sampler: LogSampler;
   private readonly profiles: LineProfile[];
+  private readonly profilesByStream = new Map<string, LineProfile[]>();
 
   constructor(
     options: { sampling?: SamplingOptions; profiles?: LineProfile[] } = {},
@@ -274,7 +275,19 @@ export class SignalAggregator {
     minerOf: (entityRef: string) => DrainMiner,
   ) {
     out.logLines += 1;
-    const parsed = parseLine(s.text!, this.profiles);
+    // A stream's lines share a format: try the profile that matched its last line first.
+    const stream = s.entityRef ?? s.source;
+    let profiles = this.profilesByStream.get(stream);
+    if (!profiles) {
+      profiles = [...this.profiles];
+      if (this.profilesByStream.size < 10_000)
+        this.profilesByStream.set(stream, profiles);
+    }
+    const parsed = parseLine(s.text!, profiles);
+    if (profiles.length > 1 && profiles[0].name !== parsed.format) {
+      const at = profiles.findIndex(p => p.name === parsed.format);
+      if (at > 0) profiles.unshift(...profiles.splice(at, 1));
+    }
     const level = levelOf(s.labels, parsed);
     const entity = s.entityRef ?? '';
     const levelKey = `${entity}\u0000${minuteMs}\u0000${level}`;

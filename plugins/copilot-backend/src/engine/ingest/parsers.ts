@@ -293,7 +293,10 @@ export function parseLine(
         (g.method ? `${g.method} ${g.path} ${g.status}` : trimmed),
       timestamp: g.timestamp,
       traceId:
-        g.trace ?? /\btrace_?id[=:]\s*"?([0-9a-f]{8,})/i.exec(trimmed)?.[1],
+        g.trace ??
+        (trimmed.includes('race') || trimmed.includes('RACE')
+          ? /\btrace_?id[=:]\s*"?([0-9a-f]{8,})/i.exec(trimmed)?.[1]
+          : undefined),
       statusCode: status,
       latencyMs: g.latency ? Number(g.latency) * factor : undefined,
       fields: g,
