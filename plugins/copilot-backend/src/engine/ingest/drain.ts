@@ -140,13 +140,7 @@ export class DrainMiner {
         if (twin === undefined) this.byText.set(after, id);
         else if (twin !== id) id = this.merge(id, twin, leaf);
         // Having generalized, the template may now cover a neighbour of its leaf: the same event.
-        for (const other of [...leaf.templates]) {
-          if (other === id) continue;
-          if (
-            this.covers(this.templates[id].tokens, this.templates[other].tokens)
-          )
-            id = this.merge(id, other, leaf);
-        }
+        id = this.absorbNeighbours(id, leaf);
       }
     } else {
       const text = tokens.join(' ');
@@ -165,6 +159,9 @@ export class DrainMiner {
         });
         this.byText.set(text, id);
         leaf.templates.push(id);
+        // Born with variables where a neighbour has constants (a value with digits, say), it covers
+        // that neighbour: the same event, which keeps the older id.
+        id = this.absorbNeighbours(id, leaf);
       }
     }
     this.created =
@@ -185,6 +182,22 @@ export class DrainMiner {
    * Two templates that generalized into the same text are one event: the younger one merges into the
    * older, which takes over its count, exemplars and place in the parse tree. Returns the survivor.
    */
+  /** Merges every template of the leaf that `id` covers into one; returns the survivor. */
+  private absorbNeighbours(id: number, leaf: Node): number {
+    let survivor = id;
+    for (const other of [...leaf.templates]) {
+      if (other === survivor) continue;
+      if (
+        this.covers(
+          this.templates[survivor].tokens,
+          this.templates[other].tokens,
+        )
+      )
+        survivor = this.merge(survivor, other, leaf);
+    }
+    return survivor;
+  }
+
   /** True when two templates of one length agree (or one has <*>) on enough positions to be one. */
   private covers(a: string[], b: string[]): boolean {
     if (a.length !== b.length || a.length === 0) return false;
