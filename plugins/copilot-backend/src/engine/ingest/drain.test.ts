@@ -151,3 +151,24 @@ describe('template merging', () => {
     expect(restored.add('x y q r c')).toBe(t0);
   });
 });
+
+describe('variable positions', () => {
+  it('takes a position that many otherwise equal templates differ in as a variable', () => {
+    const miner = new DrainMiner();
+    const ids = ['cyrus', 'news', 'test'].map(user =>
+      miner.add(`session closed for user ${user}`),
+    );
+    expect(new Set(ids).size).toBe(3); // two or three values may still be distinct events
+    const fourth = miner.add('session closed for user root');
+    expect(miner.size).toBe(1);
+    expect(miner.text(fourth)).toBe('session closed for user <*>');
+    expect(ids.map(id => miner.canonical(id))).toEqual([
+      fourth,
+      fourth,
+      fourth,
+    ]);
+    expect(miner.add('session closed for user alice')).toBe(fourth);
+    // a template differing elsewhere stays apart
+    expect(miner.add('session opened for user alice')).not.toBe(fourth);
+  });
+});

@@ -28,6 +28,11 @@ export interface DrainOptions {
    * generalized to absorb a neighbour of its leaf; above 1 turns merging off.
    */
   mergeSimilarity: number;
+  /**
+   * Templates that differ from a new one in the same single position, beyond which that position is
+   * taken as a variable and they merge; 0 turns this off.
+   */
+  variableSiblings: number;
 }
 
 export const DEFAULT_DRAIN_OPTIONS: DrainOptions = {
@@ -36,6 +41,7 @@ export const DEFAULT_DRAIN_OPTIONS: DrainOptions = {
   maxChildren: 100,
   maxExemplars: 3,
   mergeSimilarity: 1,
+  variableSiblings: 3,
 };
 
 export const WILDCARD = '<*>';
@@ -162,6 +168,7 @@ export class DrainMiner {
         // Born with variables where a neighbour has constants (a value with digits, say), it covers
         // that neighbour: the same event, which keeps the older id.
         id = this.absorbNeighbours(id, leaf);
+        id = this.mergeVariablePosition(id, leaf);
       }
     }
     this.created =
@@ -182,6 +189,40 @@ export class DrainMiner {
    * Two templates that generalized into the same text are one event: the younger one merges into the
    * older, which takes over its count, exemplars and place in the parse tree. Returns the survivor.
    */
+  /**
+   * When `id` and at least `variableSiblings` other templates of its leaf agree everywhere but one and
+   * the same position, that position takes many values: it is a variable (a user name, a state), and
+   * they are all one event.
+   */
+  private mergeVariablePosition(id: number, leaf: Node): number {
+    const k = this.options.variableSiblings;
+    if (k <= 0) return id;
+    const mine = this.templates[id].tokens;
+    const byPosition = new Map<number, number[]>();
+    for (const other of leaf.templates) {
+      if (other === id) continue;
+      const theirs = this.templates[other].tokens;
+      if (theirs.length !== mine.length) continue;
+      let diff = -1;
+      let ok = true;
+      for (let i = 0; i < mine.length && ok; i++) {
+        if (mine[i] === theirs[i]) continue;
+        if (diff >= 0) ok = false;
+        else diff = i;
+      }
+      if (ok && diff >= 0)
+        byPosition.set(diff, [...(byPosition.get(diff) ?? []), other]);
+    }
+    let survivor = id;
+    for (const siblings of byPosition.values()) {
+      if (siblings.length < k) continue;
+      for (const other of siblings)
+        survivor = this.merge(survivor, other, leaf);
+      break;
+    }
+    return survivor;
+  }
+
   /** Merges every template of the leaf that `id` covers into one; returns the survivor. */
   private absorbNeighbours(id: number, leaf: Node): number {
     let survivor = id;
