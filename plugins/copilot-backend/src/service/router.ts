@@ -95,6 +95,16 @@ export async function createRouter(
     res.json({ status: 'ok' });
   });
 
+  /** 415 naming the Content-Type received and what to send instead. */
+  const unsupportedMediaType = (req: express.Request, instead: string) =>
+    new ProblemError(
+      415,
+      'Unsupported Media Type',
+      `Content-Type '${
+        req.header('content-type') ?? '(none)'
+      }' is not accepted here; ${instead}`,
+    );
+
   const jsonBody = express.json({
     limit: options.maxBodyBytes,
     type: ['application/json', 'application/*+json'],
@@ -104,15 +114,7 @@ export async function createRouter(
       req.method === 'POST' &&
       !req.is(['application/json', 'application/*+json'])
     ) {
-      next(
-        new ProblemError(
-          415,
-          'Unsupported Media Type',
-          `Content-Type '${
-            req.header('content-type') ?? '(none)'
-          }' is not accepted here; send the body as application/json.`,
-        ),
-      );
+      next(unsupportedMediaType(req, 'send the body as application/json.'));
       return;
     }
     next();
@@ -130,12 +132,9 @@ export async function createRouter(
     }
     if (!req.is(['application/json', 'application/*+json'])) {
       next(
-        new ProblemError(
-          415,
-          'Unsupported Media Type',
-          `Content-Type '${
-            req.header('content-type') ?? '(none)'
-          }' is not accepted here; send a JSON array as application/json, or one signal per line as application/x-ndjson.`,
+        unsupportedMediaType(
+          req,
+          'send a JSON array as application/json, or one signal per line as application/x-ndjson.',
         ),
       );
       return;
@@ -305,12 +304,9 @@ export async function createRouter(
     }
     if (!req.is(['application/json', 'application/*+json'])) {
       next(
-        new ProblemError(
-          415,
-          'Unsupported Media Type',
-          `Content-Type '${
-            req.header('content-type') ?? '(none)'
-          }' is not accepted here; send an OTLP JSON export request as application/json.`,
+        unsupportedMediaType(
+          req,
+          'send an OTLP JSON export request as application/json.',
         ),
       );
       return;

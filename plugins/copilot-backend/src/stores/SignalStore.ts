@@ -1,19 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { SignalKind } from '@devops-copilot/backstage-plugin-copilot-common';
+import type { AttributedSignal } from '../engine/ingest/aggregate';
 import { parseJson, toMs } from './util';
 
 /** A validated, normalised signal, ready to store. */
-export interface StoredSignalInput {
-  entityRef?: string;
-  source: string;
-  kind: SignalKind;
-  tsMs: number;
-  key?: string;
-  value?: number;
-  text?: string;
-  labels: Record<string, string>;
-}
+export type StoredSignalInput = AttributedSignal;
 
 /** A signal read back from the store. */
 export interface StoredSignal extends StoredSignalInput {
