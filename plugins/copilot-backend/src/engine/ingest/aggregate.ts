@@ -207,10 +207,13 @@ export class LogSampler {
     if (entityRef === undefined) {
       return bump(counters, '\u0000', this.options.unattributedPerMinute);
     }
+    // Most lines of a busy entity meet its full budget: say no before building the template key.
+    if ((counters.get(entityRef) ?? 0) >= this.options.perEntityMinute)
+      return false;
     const templateKey = `${entityRef}\u0000${minerId}`;
     if ((counters.get(templateKey) ?? 0) >= this.options.perTemplateMinute)
       return false;
-    if (!bump(counters, entityRef, this.options.perEntityMinute)) return false;
+    bump(counters, entityRef, this.options.perEntityMinute);
     return bump(counters, templateKey, this.options.perTemplateMinute);
   }
 }
