@@ -23,7 +23,7 @@ banner() {
      Sign in:  click "Enter" on the Guest card (no account needed)
      Copilot:  $APP_URL/copilot  (all incidents)
      Entity:   $APP_URL/catalog/default/component/payments-service/incidents
-   The simulator injects a bad deploy of payments-service about one
+   The simulator injects a bad deploy of payments-service about half a
    minute after start; the incident shows within two minutes.
    Stop with Ctrl+C.
   ================================================================
