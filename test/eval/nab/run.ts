@@ -21,6 +21,7 @@ import {
   scoreSweep,
   sweepFile,
   windowsToRows,
+  parseNabCsv,
 } from '../../../plugins/copilot-backend/src/engine/detect/nab';
 
 const PROFILES = Object.keys(NAB_PROFILES) as NabProfileName[];
@@ -39,14 +40,8 @@ function arg(name: string, fallback?: string): string {
   return fallback;
 }
 
-/** Plain comma-separated CSV (NAB files have no quoting) as header-keyed records. */
 function readCsv(path: string): Record<string, string>[] {
-  const [head, ...lines] = readFileSync(path, 'utf8').trim().split(/\r?\n/);
-  const cols = head.split(',');
-  return lines.map(line => {
-    const cells = line.split(',');
-    return Object.fromEntries(cols.map((c, i) => [c, cells[i]]));
-  });
+  return parseNabCsv(readFileSync(path, 'utf8'));
 }
 
 function readJson<T>(path: string): T {

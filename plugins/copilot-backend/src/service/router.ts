@@ -109,37 +109,32 @@ export async function createRouter(
     limit: options.maxBodyBytes,
     type: ['application/json', 'application/*+json'],
   });
-  const requireJson: express.RequestHandler = (req, _res, next) => {
-    if (
-      req.method === 'POST' &&
-      !req.is(['application/json', 'application/*+json'])
-    ) {
-      next(unsupportedMediaType(req, 'send the body as application/json.'));
-      return;
-    }
-    next();
-  };
+  /** Parses a JSON body, or answers 415 with what to send instead. */
+  const jsonOnly =
+    (instead: string): express.RequestHandler =>
+    (req, res, next) => {
+      if (!req.is(['application/json', 'application/*+json'])) {
+        next(unsupportedMediaType(req, instead));
+        return;
+      }
+      jsonBody(req, res, next);
+    };
+  const requireJson = jsonOnly('send the body as application/json.');
 
   const NDJSON = [
     'application/x-ndjson',
     'application/ndjson',
     'application/jsonl',
   ];
+  const ingestJson = jsonOnly(
+    'send a JSON array as application/json, or one signal per line as application/x-ndjson.',
+  );
   const ingestBody: express.RequestHandler = (req, res, next) => {
     if (req.is(NDJSON)) {
       next();
       return;
     }
-    if (!req.is(['application/json', 'application/*+json'])) {
-      next(
-        unsupportedMediaType(
-          req,
-          'send a JSON array as application/json, or one signal per line as application/x-ndjson.',
-        ),
-      );
-      return;
-    }
-    jsonBody(req, res, next);
+    ingestJson(req, res, next);
   };
 
   router.post('/v1/signals/ingest', ingestBody, async (req, res) => {
@@ -291,6 +286,9 @@ export async function createRouter(
   // OTLP/HTTP with JSON encoding, so that an OpenTelemetry Collector (otlphttp exporter with
   // `encoding: json`) exports straight to the copilot. Responses follow the OTLP specification:
   // 200 with `partialSuccess` when some records were rejected.
+  const otlpJson = jsonOnly(
+    'send an OTLP JSON export request as application/json.',
+  );
   const otlpBody: express.RequestHandler = (req, res, next) => {
     if (req.is(['application/x-protobuf', 'application/protobuf'])) {
       next(
@@ -302,16 +300,7 @@ export async function createRouter(
       );
       return;
     }
-    if (!req.is(['application/json', 'application/*+json'])) {
-      next(
-        unsupportedMediaType(
-          req,
-          'send an OTLP JSON export request as application/json.',
-        ),
-      );
-      return;
-    }
-    jsonBody(req, res, next);
+    otlpJson(req, res, next);
   };
   const otlpRoute = (
     path: string,
@@ -406,7 +395,7 @@ export async function createRouter(
     res.json({ items });
   });
 
-  router.post('/v1/incidents', requireJson, jsonBody, async (req, res) => {
+  router.post('/v1/incidents', requireJson, async (req, res) => {
     const credentials = await authorizeBasic(
       req,
       copilotIncidentCreatePermission,
@@ -497,29 +486,24 @@ export async function createRouter(
 
   // Alertmanager webhook receiver: firing alerts open or refresh incidents (dedup by fingerprint),
   // resolved alerts resolve them.
-  router.post(
-    '/v1/webhooks/alertmanager',
-    requireJson,
-    jsonBody,
-    async (req, res) => {
-      await authorizeBasic(
-        req,
-        copilotSignalIngestPermission,
-        'You are not allowed to send alerts (copilot.signal.ingest)',
+  router.post('/v1/webhooks/alertmanager', requireJson, async (req, res) => {
+    await authorizeBasic(
+      req,
+      copilotSignalIngestPermission,
+      'You are not allowed to send alerts (copilot.signal.ingest)',
+    );
+    const parsed = alertmanagerWebhookSchema.safeParse(req.body);
+    if (!parsed.success) {
+      throw new InputError(
+        `Not an Alertmanager webhook body (version 4): ${zodMessage(
+          parsed.error.issues,
+        )}`,
       );
-      const parsed = alertmanagerWebhookSchema.safeParse(req.body);
-      if (!parsed.success) {
-        throw new InputError(
-          `Not an Alertmanager webhook body (version 4): ${zodMessage(
-            parsed.error.issues,
-          )}`,
-        );
-      }
-      res
-        .status(202)
-        .json(await options.alerts.handle(normalizeAlerts(parsed.data)));
-    },
-  );
+    }
+    res
+      .status(202)
+      .json(await options.alerts.handle(normalizeAlerts(parsed.data)));
+  });
 
   router.get('/v1/incidents/:id', async (req, res) => {
     const credentials = await httpAuth.credentials(req, {

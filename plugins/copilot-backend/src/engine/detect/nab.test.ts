@@ -16,6 +16,7 @@ import {
   scoresByThreshold,
   sweepFile,
   windowsToRows,
+  parseNabCsv,
 } from './nab';
 
 const DATA =
@@ -27,12 +28,7 @@ const describeData = existsSync(join(DATA, 'labels'))
 const PROFILES = Object.keys(NAB_PROFILES) as NabProfileName[];
 
 function readCsv(path: string): Record<string, string>[] {
-  const [head, ...lines] = readFileSync(path, 'utf8').trim().split(/\r?\n/);
-  const cols = head.split(',');
-  return lines.map(line => {
-    const cells = line.split(',');
-    return Object.fromEntries(cols.map((c, i) => [c, cells[i]]));
-  });
+  return parseNabCsv(readFileSync(path, 'utf8'));
 }
 
 function readJson<T>(rel: string): T {

@@ -503,3 +503,13 @@ export function normalize(
 ): number {
   return (100 * (raw - nullRaw)) / (perfectRaw - nullRaw);
 }
+
+/** NAB's plain comma-separated CSV (no quoting) as header-keyed records. */
+export function parseNabCsv(text: string): Record<string, string>[] {
+  const [head, ...lines] = text.trim().split(/\r?\n/);
+  const cols = head.split(',');
+  return lines.map(line => {
+    const cells = line.split(',');
+    return Object.fromEntries(cols.map((c, i) => [c, cells[i]]));
+  });
+}
