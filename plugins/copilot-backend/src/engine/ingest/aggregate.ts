@@ -6,8 +6,10 @@ import type { SignalKind } from '@devops-copilot/backstage-plugin-copilot-common
 import type { DrainMiner } from './drain';
 import {
   BUILTIN_PROFILES,
+  newLineFacts,
   normalizeLevel,
-  parseLine,
+  readLine,
+  type LineFacts,
   type LineProfile,
   type ParsedLine,
 } from './parsers';
@@ -158,7 +160,7 @@ function seriesLabels(labels: Record<string, string>): Record<string, string> {
 /** Level of a log line: an explicit label wins, then what the line itself says. */
 export function levelOf(
   labels: Record<string, string>,
-  parsed: ParsedLine,
+  parsed: Pick<ParsedLine, 'level' | 'statusCode'>,
 ): RollupLevel {
   const label = labels.level ?? labels.severity ?? labels.lvl;
   const fromLabel = label ? normalizeLevel(label) : undefined;
@@ -172,50 +174,101 @@ export function levelOf(
   return 'unknown';
 }
 
-/** Adds one to a counter below its cap; false when the cap is reached. */
-function bump(counters: Map<string, number>, key: string, cap: number) {
-  const n = counters.get(key) ?? 0;
-  if (n >= cap) return false;
-  counters.set(key, n + 1);
-  return true;
-}
-
 /** Minutes whose sampling counters are remembered. */
 const MAX_SAMPLED_MINUTES = 180;
+
+/** Lines one entity had kept in one minute, in all and per template. */
+interface EntityBudget {
+  lines: number;
+  perTemplate: Map<number | undefined, number>;
+}
+
+/** Lines kept in one minute. */
+interface MinuteBudget {
+  unattributed: number;
+  entities: Map<string, EntityBudget>;
+}
 
 /**
  * Decides which raw lines are kept: the first few per template and minute, within a cap per entity and
  * minute. It remembers the counters of a bounded number of minutes, so its memory stays bounded.
  */
 export class LogSampler {
-  private readonly minutes = new Map<number, Map<string, number>>();
+  private readonly minutes = new Map<number, MinuteBudget>();
+  /** The minute of the last line and its counters: lines come mostly in time order. */
+  private lastMinute = NaN;
+  private lastBudget?: MinuteBudget;
 
   constructor(readonly options: SamplingOptions = DEFAULT_SAMPLING) {}
 
   take(entityRef: string | undefined, minuteMs: number, minerId?: number) {
-    let counters = this.minutes.get(minuteMs);
-    if (!counters) {
-      counters = new Map();
-      this.minutes.set(minuteMs, counters);
+    let budget =
+      minuteMs === this.lastMinute
+        ? this.lastBudget
+        : this.minutes.get(minuteMs);
+    if (!budget) {
+      budget = { unattributed: 0, entities: new Map() };
+      this.minutes.set(minuteMs, budget);
       if (this.minutes.size > MAX_SAMPLED_MINUTES) {
         // Forget the oldest minute: a line that late is rare, and its minute starts a fresh budget.
         let oldest = minuteMs;
         for (const m of this.minutes.keys()) if (m < oldest) oldest = m;
         this.minutes.delete(oldest);
       }
+      // Remembered only while the map holds them (a line older than every minute kept is not).
+      const held = this.minutes.has(minuteMs);
+      this.lastMinute = held ? minuteMs : NaN;
+      this.lastBudget = held ? budget : undefined;
+    } else if (minuteMs !== this.lastMinute) {
+      this.lastMinute = minuteMs;
+      this.lastBudget = budget;
     }
     if (entityRef === undefined) {
-      return bump(counters, '\u0000', this.options.unattributedPerMinute);
+      if (budget.unattributed >= this.options.unattributedPerMinute)
+        return false;
+      budget.unattributed += 1;
+      return true;
     }
-    // Most lines of a busy entity meet its full budget: say no before building the template key.
-    if ((counters.get(entityRef) ?? 0) >= this.options.perEntityMinute)
-      return false;
-    const templateKey = `${entityRef}\u0000${minerId}`;
-    if ((counters.get(templateKey) ?? 0) >= this.options.perTemplateMinute)
-      return false;
-    bump(counters, entityRef, this.options.perEntityMinute);
-    return bump(counters, templateKey, this.options.perTemplateMinute);
+    let entity = budget.entities.get(entityRef);
+    if (!entity) {
+      entity = { lines: 0, perTemplate: new Map() };
+      budget.entities.set(entityRef, entity);
+    }
+    // Most lines of a busy entity meet its full budget.
+    if (entity.lines >= this.options.perEntityMinute) return false;
+    const kept = entity.perTemplate.get(minerId) ?? 0;
+    if (kept >= this.options.perTemplateMinute) return false;
+    entity.lines += 1;
+    entity.perTemplate.set(minerId, kept + 1);
+    return true;
   }
+}
+
+/** The labels of latencies read from lines: none. */
+const EMPTY_LABELS: Record<string, string> = Object.freeze({});
+
+/** Lines of one level of one entity and minute in a batch, under their `logLevels` key. */
+interface LevelCount {
+  key: string;
+  lines: number;
+}
+
+/** What a batch counts for one entity and minute, found once rather than per line. */
+interface MinuteCounts {
+  levels: Map<RollupLevel, LevelCount>;
+  /** The batch's `templateCounts` of the entity and minute, once a line was mined. */
+  perTemplate?: Map<number, number>;
+  /** The batch's cell of latencies read from lines, once one was. */
+  latency?: MetricCell;
+}
+
+/** A batch's counters of one entity ('' when unattributed). */
+interface EntityCounts {
+  minutes: Map<number, MinuteCounts>;
+  /** The minute of the entity's last line, and its counts. */
+  lastMinuteMs: number;
+  lastMinute?: MinuteCounts;
+  miner?: DrainMiner;
 }
 
 /** Aggregates batches; one per ingest service, as its sampler remembers the last minutes. */
@@ -223,6 +276,7 @@ export class SignalAggregator {
   readonly sampler: LogSampler;
   private readonly profiles: LineProfile[];
   private readonly profilesByStream = new Map<string, LineProfile[]>();
+  private readonly facts: LineFacts = newLineFacts();
 
   constructor(
     options: { sampling?: SamplingOptions; profiles?: LineProfile[] } = {},
@@ -249,10 +303,13 @@ export class SignalAggregator {
       logLines: 0,
       metricPoints: 0,
     };
+    const entities = new Map<string, EntityCounts>();
+    // Level counts in the order their keys first appeared, as logLevels lists them.
+    const levelCounts: LevelCount[] = [];
     for (const s of signals) {
       const minuteMs = Math.floor(s.tsMs / MINUTE_MS) * MINUTE_MS;
       if (s.kind === 'log' && s.text !== undefined) {
-        this.addLog(out, s, minuteMs, minerOf);
+        this.addLog(out, entities, levelCounts, s, minuteMs, minerOf);
       } else if (
         s.kind === 'metric' &&
         s.key !== undefined &&
@@ -268,11 +325,14 @@ export class SignalAggregator {
         out.rows.push(s);
       }
     }
+    for (const c of levelCounts) out.logLevels.set(c.key, c.lines);
     return out;
   }
 
   private addLog(
     out: BatchAggregate,
+    entities: Map<string, EntityCounts>,
+    levelCounts: LevelCount[],
     s: AttributedSignal,
     minuteMs: number,
     minerOf: (entityRef: string) => DrainMiner,
@@ -286,42 +346,76 @@ export class SignalAggregator {
       if (this.profilesByStream.size < 10_000)
         this.profilesByStream.set(stream, profiles);
     }
-    const parsed = parseLine(s.text!, profiles);
+    const parsed = readLine(s.text!, profiles, this.facts);
     if (profiles.length > 1 && profiles[0].name !== parsed.format) {
       const at = profiles.findIndex(p => p.name === parsed.format);
       if (at > 0) profiles.unshift(...profiles.splice(at, 1));
     }
     const level = levelOf(s.labels, parsed);
     const entity = s.entityRef ?? '';
-    const levelKey = `${entity}\u0000${minuteMs}\u0000${level}`;
-    out.logLevels.set(levelKey, (out.logLevels.get(levelKey) ?? 0) + 1);
+    let counts = entities.get(entity);
+    if (!counts) {
+      counts = { minutes: new Map(), lastMinuteMs: NaN };
+      entities.set(entity, counts);
+    }
+    let minute =
+      minuteMs === counts.lastMinuteMs
+        ? counts.lastMinute
+        : counts.minutes.get(minuteMs);
+    if (!minute) {
+      minute = { levels: new Map() };
+      counts.minutes.set(minuteMs, minute);
+    }
+    counts.lastMinuteMs = minuteMs;
+    counts.lastMinute = minute;
+    let levelCount = minute.levels.get(level);
+    if (!levelCount) {
+      levelCount = {
+        key: `${entity}\u0000${minuteMs}\u0000${level}`,
+        lines: 0,
+      };
+      minute.levels.set(level, levelCount);
+      levelCounts.push(levelCount);
+    }
+    levelCount.lines += 1;
     let minerId: number | undefined;
     if (s.entityRef) {
-      const miner = minerOf(s.entityRef);
+      const miner = counts.miner ?? (counts.miner = minerOf(s.entityRef));
       minerId = miner.add(parsed.message);
       if (miner.lastCreated) {
         out.newTemplates.push({ entityRef: s.entityRef, minerId, level });
       }
-      let minutes = out.templateCounts.get(s.entityRef);
-      if (!minutes) {
-        minutes = new Map();
-        out.templateCounts.set(s.entityRef, minutes);
-      }
-      let perTemplate = minutes.get(minuteMs);
+      let perTemplate = minute.perTemplate;
       if (!perTemplate) {
-        perTemplate = new Map();
-        minutes.set(minuteMs, perTemplate);
+        let minutes = out.templateCounts.get(s.entityRef);
+        if (!minutes) {
+          minutes = new Map();
+          out.templateCounts.set(s.entityRef, minutes);
+        }
+        perTemplate = minutes.get(minuteMs);
+        if (!perTemplate) {
+          perTemplate = new Map();
+          minutes.set(minuteMs, perTemplate);
+        }
+        minute.perTemplate = perTemplate;
       }
       perTemplate.set(minerId, (perTemplate.get(minerId) ?? 0) + 1);
-      if (parsed.latencyMs !== undefined && Number.isFinite(parsed.latencyMs)) {
-        addMetric(
-          out,
-          s.entityRef,
-          LOG_LATENCY_METRIC,
-          {},
-          minuteMs,
-          parsed.latencyMs,
-        );
+      const latencyMs = parsed.latencyMs;
+      if (latencyMs !== undefined && Number.isFinite(latencyMs)) {
+        // The cell addMetric(out, entity, LOG_LATENCY_METRIC, {}, minute, latency) adds to.
+        let cell = minute.latency;
+        if (!cell) {
+          cell = metricCell(
+            out,
+            s.entityRef,
+            LOG_LATENCY_METRIC,
+            EMPTY_LABELS,
+            minuteMs,
+            latencyMs,
+          );
+          minute.latency = cell;
+        }
+        addToCell(cell, latencyMs);
       }
     }
     if (this.sampler.take(s.entityRef, minuteMs, minerId)) {
@@ -339,14 +433,15 @@ export class SignalAggregator {
   }
 }
 
-function addMetric(
+/** The batch's cell of an entity, metric, series and minute; created (empty) for `first` when missing. */
+function metricCell(
   out: BatchAggregate,
   entityRef: string,
   metric: string,
   labels: Record<string, string>,
   minuteMs: number,
-  value: number,
-) {
+  first: number,
+): MetricCell {
   const seriesKey = seriesKeyOf(labels);
   const key = `${entityRef}\u0000${metric}\u0000${seriesKey}\u0000${minuteMs}`;
   let cell = out.metrics.get(key);
@@ -357,19 +452,34 @@ function addMetric(
       seriesKey,
       minuteMs,
       labels: seriesLabels(labels),
-      min: value,
-      max: value,
+      min: first,
+      max: first,
       sum: 0,
       count: 0,
       sketch: LATENCY_METRIC.test(metric) ? new QuantileSketch() : undefined,
     };
     out.metrics.set(key, cell);
   }
+  return cell;
+}
+
+function addToCell(cell: MetricCell, value: number) {
   if (value < cell.min) cell.min = value;
   if (value > cell.max) cell.max = value;
   cell.sum += value;
   cell.count += 1;
   cell.sketch?.add(value);
+}
+
+function addMetric(
+  out: BatchAggregate,
+  entityRef: string,
+  metric: string,
+  labels: Record<string, string>,
+  minuteMs: number,
+  value: number,
+) {
+  addToCell(metricCell(out, entityRef, metric, labels, minuteMs, value), value);
 }
 
 /** Merges a rollup cell into another of the same key (same entity, metric, series and minute). */

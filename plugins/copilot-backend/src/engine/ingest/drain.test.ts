@@ -65,6 +65,117 @@ describe('tokenize', () => {
   });
 });
 
+/** tokenize as its regular expressions wrote it before the one-scan version: the reference. */
+function referenceTokenize(line: string): string[] {
+  const masks: Array<[RegExp, string]> = [
+    [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '-'],
+    [/(?:\/?[\w.-]+)?(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?/g, '.'],
+    [/\b0x[0-9a-f]+\b/gi, '0'],
+    [/(?:[\w.-]*\/)+[^\s"',;]*/g, '/'],
+  ];
+  let masked = line;
+  for (const [re, needs] of masks) {
+    if (masked.includes(needs)) masked = masked.replace(re, WILDCARD);
+  }
+  const tokens = masked
+    .replace(/([=,;]|:(?=\s|$))/g, ' $1 ')
+    .split(/\s+/)
+    .filter(t => t.length > 0)
+    .map(t =>
+      /\d/.test(t) ||
+      t.includes(WILDCARD) ||
+      /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)$/.test(
+        t,
+      ) ||
+      /^(\(\)|\[\]|\{\}|""|'')$/.test(t)
+        ? WILDCARD
+        : t,
+    );
+  const out: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t === WILDCARD && out[out.length - 1] === WILDCARD) continue;
+    if (
+      t === ',' &&
+      out[out.length - 1] === WILDCARD &&
+      tokens[i + 1] === WILDCARD
+    )
+      continue;
+    out.push(t);
+  }
+  return out;
+}
+
+describe('tokenize in one scan', () => {
+  it('gives the tokens of the regular-expression pipeline', () => {
+    const lines = [
+      '',
+      '   ',
+      'a',
+      'key=value other = x;y,z',
+      'a: b:c d:',
+      'trailing colon:',
+      'colon:\tbefore tab and :\u00a0nbsp',
+      '\u3000ideographic\u2028line\ufeffbom\u0085nel\u001cfs',
+      '1 , 2 , x , 3 , , 4',
+      ', , <*> , , <*> ,',
+      'x , 1',
+      '1 ,',
+      'list 10.0.0.1,10.0.0.2 , 10.0.0.3 done',
+      'on Mon Jan 5 at Monday Janx',
+      'empty () [] {} "" \'\' (x) ( )',
+      'host10.2.3.4:80 /p/10.0.0.1 v1.2.3 1.2.3 a1.22.333.4444',
+      'id 3EDEC1E4-9678-4A3A-A21B-A145A4EE5E61 and 0XFF and 0x1g',
+      'path a/b/c, "/x y" \'/z\';w',
+      'x<*>y <*<*>> <* *>',
+      'caf\u00e9 na\u00efve \u00fcber',
+      'repeated repeated repeated words words',
+      'a-very-long-token-of-more-than-twelve-characters and another-long-token-here',
+    ];
+    for (const line of lines) {
+      expect(tokenize(line)).toEqual(referenceTokenize(line));
+    }
+    // Random lines over the characters that matter.
+    const parts = [
+      'a',
+      'Zq',
+      '7',
+      '.',
+      '-',
+      '/',
+      ':',
+      '=',
+      ',',
+      ';',
+      ' ',
+      '\t',
+      '"',
+      "'",
+      '(',
+      ')',
+      '<*>',
+      'Mon',
+      '0x1f',
+      '10.0.0.1',
+      '3edec1e4-9678-4a3a-a21b-a145a4ee5e61',
+      '\u00a0',
+      'word',
+    ];
+    let seed = 42;
+    const random = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    for (let i = 0; i < 3000; i++) {
+      let line = '';
+      const n = Math.floor(random() * 14);
+      for (let k = 0; k < n; k++)
+        line += parts[Math.floor(random() * parts.length)];
+      expect(tokenize(line)).toEqual(referenceTokenize(line));
+    }
+  });
+});
+
 describe('DrainMiner', () => {
   it('gives same-shape lines one template id and different events different ids', () => {
     const miner = new DrainMiner();

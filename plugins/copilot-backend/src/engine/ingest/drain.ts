@@ -2,6 +2,8 @@
 // ICWS 2017): lines are masked, tokenized, routed by length and leading tokens, and joined to the most
 // similar template of their leaf, whose differing positions become <*>.
 
+import { isSpaceCode } from './parsers';
+
 /** One mined template. */
 export interface LogTemplate {
   id: number;
@@ -53,47 +55,163 @@ const MASKS: Array<[RegExp, string]> = [
   [/\b0x[0-9a-f]+\b/gi, '0'],
   [/(?:[\w.-]*\/)+[^\s"',;]*/g, '/'],
 ];
+const [UUID_MASK, IP_MASK, HEX_MASK, PATH_MASK] = MASKS.map(([re]) => re);
+/**
+ * Found in every text an address mask matches (`1.2.3.4` holds `1.2.3`): a quick test that spares
+ * most lines the address mask's costly scan.
+ */
+const IP_HINT = /\d\.\d{1,3}\.\d/;
+
+/** The line with its values masked, as the MASKS applied in order leave it. */
+function mask(line: string): string {
+  let masked = line;
+  // A UUID is 36 characters.
+  if (masked.length >= 36 && masked.includes('-'))
+    masked = masked.replace(UUID_MASK, WILDCARD);
+  if (masked.includes('.') && IP_HINT.test(masked))
+    masked = masked.replace(IP_MASK, WILDCARD);
+  if (masked.includes('0x') || masked.includes('0X'))
+    masked = masked.replace(HEX_MASK, WILDCARD);
+  if (masked.includes('/')) masked = masked.replace(PATH_MASK, WILDCARD);
+  return masked;
+}
 
 /** Day and month names: part of timestamps inside messages, so variables. */
-const CALENDAR =
-  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)$/;
+const CALENDAR = new Set(
+  'Mon Tue Wed Thu Fri Sat Sun Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(
+    ' ',
+  ),
+);
 
 /** An empty pair of brackets or quotes is a value that happens to be empty. */
-const EMPTY = /^(\(\)|\[\]|\{\}|""|'')$/;
+const EMPTY = new Set(['()', '[]', '{}', '""', "''"]);
 
-/** Splits a line into tokens: whitespace separates, and `=`, `:`, `,`, brackets stand apart. */
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+/** Recent tokens by hash: a line's words are mostly those of earlier lines, reused rather than copied. */
+const INTERNED: Array<string | undefined> = new Array(4096).fill(undefined);
+/**
+ * Longest token kept: V8 copies a substring this short, where a longer one may point into its whole
+ * line, which the table would then keep alive.
+ */
+const INTERN_MAX_LENGTH = 12;
+
+/** `s.slice(start, end)`, or an equal string seen before (`hash`: FNV-1a of its units). */
+function intern(s: string, start: number, end: number, hash: number): string {
+  const len = end - start;
+  if (len > INTERN_MAX_LENGTH) return s.slice(start, end);
+  const slot = (hash >>> 0) & (INTERNED.length - 1);
+  const seen = INTERNED[slot];
+  if (seen !== undefined && seen.length === len) {
+    let i = 0;
+    while (i < len && seen.charCodeAt(i) === s.charCodeAt(start + i)) i++;
+    if (i === len) return seen;
+  }
+  const t = s.slice(start, end);
+  INTERNED[slot] = t;
+  return t;
+}
+
+/** Tokens written to the array `tokenizeInto` fills: its length is set once, at the end. */
+let size = 0;
+
+/**
+ * Appends a token, a run of variables (`<*> <*>`, or a list `<*> , <*>`) being one variable: how many
+ * values a line carries there does not make it another event. Returns whether a comma waits for the
+ * next token to decide.
+ */
+function push(out: string[], t: string, pendingComma: boolean): boolean {
+  const last = size > 0 ? out[size - 1] : undefined;
+  if (pendingComma) {
+    // The comma follows a variable: dropped when a variable follows it too.
+    if (t === WILDCARD) return false;
+    out[size++] = ',';
+    // `<*> , ,`: the second comma follows a comma, not a variable.
+    out[size++] = t;
+    return false;
+  }
+  if (t === WILDCARD && last === WILDCARD) return false;
+  if (t === ',' && last === WILDCARD) return true;
+  out[size++] = t;
+  return false;
+}
+
+const SEPARATORS = ['=', ',', ';', ':'];
+
+/**
+ * Splits a line into tokens: whitespace separates, and `=`, `:`, `,`, brackets stand apart.
+ * In one scan of the masked line; the same tokens as
+ * `masked.replace(/([=,;]|:(?=\s|$))/g, ' $1 ').split(/\s+/)`, each with a digit, a mask, a day or
+ * month name or an empty pair taken as a variable.
+ */
 export function tokenize(line: string): string[] {
-  let masked = line;
-  for (const [re, needs] of MASKS) {
-    if (masked.includes(needs)) masked = masked.replace(re, WILDCARD);
-  }
-  const tokens = masked
-    .replace(/([=,;]|:(?=\s|$))/g, ' $1 ')
-    .split(/\s+/)
-    .filter(t => t.length > 0)
-    .map(t =>
-      /\d/.test(t) || t.includes(WILDCARD) || CALENDAR.test(t) || EMPTY.test(t)
-        ? WILDCARD
-        : t,
-    );
-  // A run of variables (`<*> <*>`, or a list `<*> , <*>`) is one variable: how many values a line
-  // carries there does not make it another event.
-  const out: string[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i];
-    if (t === WILDCARD && out[out.length - 1] === WILDCARD) continue;
-    if (
-      t === ',' &&
-      out[out.length - 1] === WILDCARD &&
-      tokens[i + 1] === WILDCARD
-    )
+  return tokenizeInto(line, []);
+}
+
+/** `tokenize` into `out`, whose tokens it replaces; returns `out`. */
+export function tokenizeInto(line: string, out: string[]): string[] {
+  const s = mask(line);
+  // Overwritten in place: emptying the array would give its storage up.
+  size = 0;
+  const n = s.length;
+  // A comma after a variable is dropped when a variable follows it: `<*> , <*>` is one variable.
+  let pendingComma = false;
+  let start = -1;
+  let digit = false;
+  let lt = false;
+  let hash = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? s.charCodeAt(i) : 32;
+    let separator = -1;
+    if (isSpaceCode(c)) {
+      // ends a token
+    } else if (c === 61) separator = 0;
+    else if (c === 44) separator = 1;
+    else if (c === 59) separator = 2;
+    else if (c === 58 && (i + 1 >= n || isSpaceCode(s.charCodeAt(i + 1))))
+      separator = 3;
+    else {
+      if (start < 0) {
+        start = i;
+        digit = false;
+        lt = false;
+        hash = FNV_OFFSET;
+      }
+      if (c >= 48 && c <= 57) digit = true;
+      else if (c === 60) lt = true;
+      hash = Math.imul(hash ^ c, FNV_PRIME);
       continue;
-    out.push(t);
+    }
+    if (start >= 0) {
+      let t: string;
+      if (digit) t = WILDCARD;
+      else {
+        t = intern(s, start, i, hash);
+        const len = i - start;
+        if (
+          (lt && t.includes(WILDCARD)) ||
+          (len === 3 && CALENDAR.has(t)) ||
+          (len === 2 && EMPTY.has(t))
+        )
+          t = WILDCARD;
+      }
+      start = -1;
+      pendingComma = push(out, t, pendingComma);
+    }
+    if (separator >= 0)
+      pendingComma = push(out, SEPARATORS[separator], pendingComma);
   }
+  if (pendingComma) out[size++] = ',';
+  if (out.length !== size) out.length = size;
   return out;
 }
 
 type Node = { children: Map<string, Node>; templates: number[] };
+
+/** Routing keys of token counts, made once. */
+const LENGTH_KEYS = Array.from({ length: 256 }, (_, i) => String(i));
+const lengthKey = (n: number) =>
+  n < LENGTH_KEYS.length ? LENGTH_KEYS[n] : String(n);
 const newNode = (): Node => ({ children: new Map(), templates: [] });
 
 /** A streaming miner; one per entity. */
@@ -102,6 +220,8 @@ export class DrainMiner {
   private readonly templates: LogTemplate[] = [];
   private readonly byText = new Map<string, number>();
   private readonly changed = new Set<number>();
+  /** The tokens of the line being added (reused from line to line). */
+  private readonly tokens: string[] = [];
   private created = false;
   readonly options: DrainOptions;
 
@@ -111,8 +231,8 @@ export class DrainMiner {
 
   /** Mines one line; returns the id of the template it joined or created. */
   add(line: string): number {
-    const tokens = tokenize(line);
-    const { node: leaf, path } = this.leafFor(tokens);
+    const tokens = tokenizeInto(line, this.tokens);
+    const leaf = this.leafFor(tokens);
     let best = -1;
     let bestSim = -1;
     let bestParams = -1;
@@ -135,18 +255,28 @@ export class DrainMiner {
     if (best >= 0 && bestSim >= this.options.similarity) {
       id = best;
       const t = this.templates[id];
-      const before = t.tokens.join(' ');
+      // Most lines fit their template as it is: its text changes only where a constant differs.
+      let generalizes = false;
       for (let i = 0; i < t.tokens.length; i++) {
-        if (t.tokens[i] !== tokens[i]) t.tokens[i] = WILDCARD;
+        if (t.tokens[i] !== tokens[i] && t.tokens[i] !== WILDCARD) {
+          generalizes = true;
+          break;
+        }
       }
-      const after = t.tokens.join(' ');
-      if (after !== before) {
-        if (this.byText.get(before) === id) this.byText.delete(before);
-        const twin = this.byText.get(after);
-        if (twin === undefined) this.byText.set(after, id);
-        else if (twin !== id) id = this.merge(id, twin, leaf);
-        // Having generalized, the template may now cover a neighbour of its leaf: the same event.
-        id = this.absorbNeighbours(id, leaf);
+      if (generalizes) {
+        const before = t.tokens.join(' ');
+        for (let i = 0; i < t.tokens.length; i++) {
+          if (t.tokens[i] !== tokens[i]) t.tokens[i] = WILDCARD;
+        }
+        const after = t.tokens.join(' ');
+        if (after !== before) {
+          if (this.byText.get(before) === id) this.byText.delete(before);
+          const twin = this.byText.get(after);
+          if (twin === undefined) this.byText.set(after, id);
+          else if (twin !== id) id = this.merge(id, twin, leaf);
+          // Having generalized, the template may now cover a neighbour of its leaf: the same event.
+          id = this.absorbNeighbours(id, leaf);
+        }
       }
     } else {
       const text = tokens.join(' ');
@@ -159,7 +289,7 @@ export class DrainMiner {
         this.templates.push({
           id,
           tokens: [...tokens],
-          path,
+          path: this.pathOf(tokens),
           count: 0,
           exemplars: [],
         });
@@ -304,20 +434,47 @@ export class DrainMiner {
     return this.templates[id].tokens.join(' ');
   }
 
-  private leafFor(tokens: string[]): { node: Node; path: string[] } {
-    const path = [String(tokens.length)];
+  /**
+   * The leaf of a line's tokens: by their count, then their leading tokens (<*> once a node has its
+   * most children); the nodes on the way are created.
+   */
+  private leafFor(tokens: string[]): Node {
+    let node = this.child(this.root, lengthKey(tokens.length));
     const steps = Math.min(this.options.depth - 2, tokens.length);
     for (let i = 0; i < steps; i++) {
-      const parent = this.walk(path);
       const token = tokens[i];
-      const key =
-        parent.children.has(token) ||
-        parent.children.size < this.options.maxChildren
-          ? token
-          : WILDCARD;
-      path.push(key);
+      const next = node.children.get(token);
+      node =
+        next ??
+        this.child(
+          node,
+          node.children.size < this.options.maxChildren ? token : WILDCARD,
+        );
     }
-    return { node: this.walk(path), path };
+    return node;
+  }
+
+  /** The routing path `leafFor` took for these tokens (its nodes exist). */
+  private pathOf(tokens: string[]): string[] {
+    const path = [lengthKey(tokens.length)];
+    let node = this.root.children.get(path[0])!;
+    const steps = Math.min(this.options.depth - 2, tokens.length);
+    for (let i = 0; i < steps; i++) {
+      const token = tokens[i];
+      const key = node.children.has(token) ? token : WILDCARD;
+      path.push(key);
+      node = node.children.get(key)!;
+    }
+    return path;
+  }
+
+  private child(node: Node, key: string): Node {
+    let next = node.children.get(key);
+    if (!next) {
+      next = newNode();
+      node.children.set(key, next);
+    }
+    return next;
   }
 
   /** The node at a routing path, created on the way when missing. */

@@ -72,12 +72,28 @@ function rank(kind: string): number {
   return i === -1 ? KIND_PREFERENCE.length : i;
 }
 
+/** Lower-cased label values: a shipper sends the same few service names on every line. */
+const LOWER = new Map<string, string>();
+const LOWER_MAX = 10_000;
+const LOWER_MAX_LENGTH = 256;
+
+function lower(v: string): string {
+  let l = LOWER.get(v);
+  if (l === undefined) {
+    l = v.toLocaleLowerCase('en-US');
+    if (LOWER.size < LOWER_MAX && v.length <= LOWER_MAX_LENGTH) LOWER.set(v, l);
+  }
+  return l;
+}
+
 /** The entity ref the labels point at, or undefined when none matches. */
 export function resolveEntity(
   labels: Record<string, string>,
   index: EntityIndex,
 ): string | undefined {
-  const explicit = labels.entity?.toLocaleLowerCase('en-US');
+  const entity = labels.entity;
+  const explicit =
+    entity === undefined || entity === null ? undefined : lower(entity);
   if (explicit && index.refs.has(explicit)) return explicit;
   for (const s of index.selectors) {
     if (matchesSelector(s.matchers, labels)) return s.ref;
@@ -87,7 +103,7 @@ export function resolveEntity(
     if (!v) continue;
     const byK8s = index.byKubernetesId.get(v);
     if (byK8s) return byK8s;
-    const byName = index.byName.get(v.toLocaleLowerCase('en-US'));
+    const byName = index.byName.get(lower(v));
     if (byName) return byName;
   }
   return undefined;
