@@ -62,6 +62,30 @@ export interface Config {
       /** Days per-minute log volume and metric rollups are kept (default 30). */
       retentionDays?: number;
     };
+    /**
+     * The detect stage: streaming anomaly detectors on every metric rollup, log volume, error-level
+     * count and log-template count series, which store anomaly windows as evidence candidates.
+     */
+    detect?: {
+      /** Run the detect stage (default true). */
+      enabled?: boolean;
+      /** Seconds after a minute ends before it is decided on, so late lines still count (default 5). */
+      graceSeconds?: number;
+      /** Minutes between two checkpoints of the detectors' state; a restart replays the rollups since (default 5). */
+      checkpointMinutes?: number;
+      /** Hours of rollup history the detectors learn from on their first start (default 168). */
+      bootstrapHours?: number;
+      /** Normal minutes that close an anomaly window (default 5). */
+      closeAfterMinutes?: number;
+      /** An open anomaly window stays open while the ensemble score is at least this (default 0.5). */
+      continueScore?: number;
+      /** Ensemble score at which a point alerts, in (0, 1) (default: the detectors' own). */
+      alertThreshold?: number;
+      /** Most series watched; the longest idle log-template series are dropped first (default 50000). */
+      maxSeries?: number;
+      /** Days closed anomaly windows are kept (default 90). */
+      anomalyRetentionDays?: number;
+    };
     /** The robust-baseline detector that opens incidents from error rates. */
     triage?: {
       /** Minutes of history the baseline median/MAD is computed over (default 30). */

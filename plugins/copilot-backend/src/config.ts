@@ -38,6 +38,17 @@ export interface CopilotConfig {
     changeLookbackMinutes: number;
     minIntervalMs: number;
   };
+  detect: {
+    enabled: boolean;
+    graceMs: number;
+    checkpointEveryMs: number;
+    bootstrapMs: number;
+    closeAfterMinutes: number;
+    continueScore: number;
+    maxSeries: number;
+    alertThreshold?: number;
+    anomalyRetentionMs: number;
+  };
 }
 
 const DAY = 86_400_000;
@@ -54,6 +65,19 @@ export function readCopilotConfig(config: Config): CopilotConfig {
     if (!Number.isFinite(v) || v <= 0) {
       throw new InputError(
         `copilot.${key} must be a positive number, got ${value}`,
+      );
+    }
+    return v;
+  };
+  const fraction = (
+    key: string,
+    value: number | undefined,
+    fallback: number,
+  ) => {
+    const v = value ?? fallback;
+    if (!Number.isFinite(v) || v <= 0 || v >= 1) {
+      throw new InputError(
+        `copilot.${key} must be a number between 0 and 1 (exclusive), got ${value}`,
       );
     }
     return v;
@@ -164,6 +188,57 @@ export function readCopilotConfig(config: Config): CopilotConfig {
           'signals.retentionDays',
           c?.getOptionalNumber('signals.retentionDays'),
           7,
+        ) * DAY,
+    },
+    detect: {
+      enabled: c?.getOptionalBoolean('detect.enabled') ?? true,
+      graceMs:
+        positive(
+          'detect.graceSeconds',
+          c?.getOptionalNumber('detect.graceSeconds'),
+          5,
+        ) * 1000,
+      checkpointEveryMs:
+        positive(
+          'detect.checkpointMinutes',
+          c?.getOptionalNumber('detect.checkpointMinutes'),
+          5,
+        ) * 60_000,
+      bootstrapMs:
+        positive(
+          'detect.bootstrapHours',
+          c?.getOptionalNumber('detect.bootstrapHours'),
+          7 * 24,
+        ) * 3_600_000,
+      closeAfterMinutes: positive(
+        'detect.closeAfterMinutes',
+        c?.getOptionalNumber('detect.closeAfterMinutes'),
+        5,
+      ),
+      continueScore: fraction(
+        'detect.continueScore',
+        c?.getOptionalNumber('detect.continueScore'),
+        0.5,
+      ),
+      maxSeries: positive(
+        'detect.maxSeries',
+        c?.getOptionalNumber('detect.maxSeries'),
+        50_000,
+      ),
+      ...(c?.has('detect.alertThreshold')
+        ? {
+            alertThreshold: fraction(
+              'detect.alertThreshold',
+              c.getNumber('detect.alertThreshold'),
+              0.5,
+            ),
+          }
+        : {}),
+      anomalyRetentionMs:
+        positive(
+          'detect.anomalyRetentionDays',
+          c?.getOptionalNumber('detect.anomalyRetentionDays'),
+          90,
         ) * DAY,
     },
     triage: {

@@ -27,6 +27,8 @@ import { AlertService } from './pipeline/AlertService';
 import { TemplateMiningService } from './pipeline/TemplateMiningService';
 import { TemplateStore } from './stores/TemplateStore';
 import { RollupStore } from './stores/RollupStore';
+import { AnomalyStore } from './stores/AnomalyStore';
+import { DetectStage } from './pipeline/DetectStage';
 import { SignalAggregator } from './engine/ingest/aggregate';
 import { readCopilotConfig } from './config';
 
@@ -114,6 +116,29 @@ export const copilotPlugin = createBackendPlugin({
           options: config.triage,
         });
 
+        const anomalies = AnomalyStore.create({ database: knex });
+        const detect = config.detect.enabled
+          ? DetectStage.create({
+              rollups,
+              templates: templateStore,
+              anomalies,
+              bus,
+              logger,
+              options: {
+                graceMs: config.detect.graceMs,
+                checkpointEveryMs: config.detect.checkpointEveryMs,
+                bootstrapMs: config.detect.bootstrapMs,
+                closeAfterMinutes: config.detect.closeAfterMinutes,
+                continueScore: config.detect.continueScore,
+                maxSeries: config.detect.maxSeries,
+                detector:
+                  config.detect.alertThreshold !== undefined
+                    ? { alertThreshold: config.detect.alertThreshold }
+                    : {},
+              },
+            })
+          : undefined;
+
         deps.permissionsRegistry.addPermissions(copilotPermissions);
         deps.permissionsRegistry.addResourceType({
           resourceRef: incidentResourceRef,
@@ -136,6 +161,7 @@ export const copilotPlugin = createBackendPlugin({
             ingest,
             templates: templateStore,
             rollups,
+            anomalies,
             alerts: AlertService.create({
               incidents,
               catalog: catalogIndex,
@@ -158,6 +184,8 @@ export const copilotPlugin = createBackendPlugin({
 
         // Detection follows ingestion closely (debounced), with a scheduled sweep as a safety net.
         bus.subscribe('signal.ingest', () => triage.requestRun());
+        // The detect stage decides on every closed minute and on novel log signatures as they arrive.
+        const unlisten = detect?.listen();
         await scheduler.scheduleTask({
           id: 'copilot-triage-sweep',
           frequency: { seconds: 30 },
@@ -182,6 +210,7 @@ export const copilotPlugin = createBackendPlugin({
             const aggregates = await rollups.pruneRollups(
               now - config.rollups.retentionMs,
             );
+            await anomalies.prune(now - config.detect.anomalyRetentionMs);
             await idempotency.prune(now);
             if (pruned + samples + aggregates > 0)
               logger.info(
@@ -192,6 +221,7 @@ export const copilotPlugin = createBackendPlugin({
 
         const abort = new AbortController();
         lifecycle.addStartupHook(async () => {
+          detect?.schedule();
           for (const source of sources) {
             logger.info(`Starting signal source ${source.id}`);
             source
@@ -210,6 +240,15 @@ export const copilotPlugin = createBackendPlugin({
         lifecycle.addShutdownHook(async () => {
           abort.abort();
           triage.stop();
+          unlisten?.();
+          if (detect) {
+            detect.stop();
+            await detect
+              .checkpoint()
+              .catch(e =>
+                logger.warn(`Detect: checkpoint at shutdown failed: ${e}`),
+              );
+          }
           await bus.close();
         });
       },

@@ -1,5 +1,7 @@
 import type {
+  Anomaly,
   CreateIncidentRequest,
+  DetectionStatus,
   Incident,
   IncidentStatus,
   Page,
@@ -52,6 +54,16 @@ export interface CopilotApi {
   }): Promise<Page<Incident>>;
   getIncident(id: string): Promise<Incident>;
   createIncident(request: CreateIncidentRequest): Promise<Incident>;
+  /** Anomaly windows found by the detectors, newest first. */
+  listAnomalies(options?: {
+    entityRef?: string;
+    status?: 'open' | 'closed';
+    limit?: number;
+  }): Promise<{ items: Anomaly[] }>;
+  /** How many series are watched and how many are still warming up. */
+  getDetectionStatus(options?: {
+    entityRef?: string;
+  }): Promise<DetectionStatus>;
 }
 
 /**
@@ -94,6 +106,32 @@ export class CopilotClient implements CopilotApi {
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(request),
     });
+  }
+
+  async listAnomalies(
+    options: {
+      entityRef?: string;
+      status?: 'open' | 'closed';
+      limit?: number;
+    } = {},
+  ): Promise<{ items: Anomaly[] }> {
+    const query = new URLSearchParams();
+    if (options.entityRef) query.set('entity', options.entityRef);
+    if (options.status) query.set('status', options.status);
+    if (options.limit) query.set('limit', String(options.limit));
+    const qs = query.toString();
+    return this.request<{ items: Anomaly[] }>(
+      `/anomalies${qs ? `?${qs}` : ''}`,
+    );
+  }
+
+  async getDetectionStatus(
+    options: { entityRef?: string } = {},
+  ): Promise<DetectionStatus> {
+    const qs = options.entityRef
+      ? `?entity=${encodeURIComponent(options.entityRef)}`
+      : '';
+    return this.request<DetectionStatus>(`/detect/status${qs}`);
   }
 
   private async request<T>(path: string, init?: RequestInit): Promise<T> {

@@ -119,3 +119,75 @@ export interface ProblemDocument {
   errors?: IngestItemError[];
   requestId?: string;
 }
+
+/**
+ * What kind of series an anomaly was found on.
+ * @public
+ */
+export type AnomalyKind =
+  | 'metric'
+  | 'log-volume'
+  | 'log-errors'
+  | 'template'
+  | 'novel-template';
+
+/**
+ * One detector's contribution to an anomaly.
+ * @public
+ */
+export interface AnomalyDetectorFinding {
+  /** `seasonal-mad`, `gesd`, `kde-tail`, `cusum`, `bocpd`, `slope`, `novel-template`, `error-burst`. */
+  detector: string;
+  /** In [0, 1]. */
+  score: number;
+  detail: string;
+}
+
+/**
+ * An anomaly window found by the detect stage: an evidence candidate for correlation and root cause.
+ * @public
+ */
+export interface Anomaly {
+  id: string;
+  entityRef: string;
+  /** The series it was found on, e.g. `metric:component:default/checkout:latency_ms:p95`. */
+  seriesKey: string;
+  kind: AnomalyKind;
+  metric?: string;
+  templateId?: string;
+  /** `open` while the series is still abnormal; `closed` once it returned to its band. */
+  status: 'open' | 'closed';
+  windowFrom: string;
+  windowTo: string;
+  /** When the score peaked; `value`, `expected` and `band` are those of that point. */
+  peakAt: string;
+  /** Peak ensemble score in [0, 1]. */
+  score: number;
+  direction: 'up' | 'down' | 'none';
+  value?: number;
+  expected?: number;
+  band?: [number, number];
+  robustSigmas?: number;
+  detectors: AnomalyDetectorFinding[];
+  /** Seasonal periods the baseline used, e.g. `[{ label: 'daily', periodMs: 86400000, strength: 0.8 }]`. */
+  seasonality: Array<{ label: string; periodMs: number; strength: number }>;
+  /** The evidence text: "p95 latency 840 ms vs expected 120-180 ms, 6.2 robust sigmas, daily seasonality". */
+  summary: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * Detection coverage of an entity (or of everything): how many series are watched and how many are
+ * still in cold start (no alerts until they have enough history).
+ * @public
+ */
+export interface DetectionStatus {
+  series: number;
+  warm: number;
+  cold: number;
+  /** Most points any cold series still needs before it can alert (minutes of data). */
+  maxWarmupRemaining: number;
+  /** The newest minute the detectors have decided on, if any. */
+  lastMinute?: string;
+}

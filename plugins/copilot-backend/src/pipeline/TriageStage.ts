@@ -144,6 +144,7 @@ export class TriageStage {
     }
     if (opened.length > 0) {
       await this.deps.bus.publish('signal.detect', {
+        type: 'incidents',
         incidentIds: opened.map(i => i.id),
       });
     }

@@ -44,6 +44,7 @@ import {
 } from '../engine/ingest/otlp';
 import type { TemplateStore } from '../stores/TemplateStore';
 import type { RollupStore } from '../stores/RollupStore';
+import type { AnomalyStore } from '../stores/AnomalyStore';
 
 export interface RouterOptions {
   httpAuth: HttpAuthService;
@@ -53,6 +54,7 @@ export interface RouterOptions {
   idempotency: IdempotencyStore;
   ingest: IngestService;
   templates: TemplateStore;
+  anomalies?: AnomalyStore;
   rollups: RollupStore;
   alerts: AlertService;
   incidentRuleset: PermissionRuleset<Incident, IncidentQuery>;
@@ -60,6 +62,8 @@ export interface RouterOptions {
   maxBatchItems: number;
   maxStreamBytes: number;
 }
+
+const ENTITY_REF = /^[\w-]+:[\w.-]+\/[\w.-]+$/;
 
 const zodMessage = (issues: { path: (string | number)[]; message: string }[]) =>
   issues.map(i => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
@@ -393,6 +397,79 @@ export async function createRouter(
       novelOnly: req.query.novel === 'true',
     });
     res.json({ items });
+  });
+
+  /** The credentials of a caller allowed to read incident evidence (copilot.incident.read). */
+  async function evidenceReader(req: express.Request) {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const [decision] = await permissions.authorizeConditional(
+      [{ permission: copilotIncidentReadPermission }],
+      { credentials },
+    );
+    if (decision.result === AuthorizeResult.DENY) {
+      throw new NotAllowedError(
+        'You are not allowed to read incident evidence (copilot.incident.read)',
+      );
+    }
+    return credentials;
+  }
+
+  function optionalEntity(value: unknown): string | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || !ENTITY_REF.test(value)) {
+      throw new InputError(
+        'Query parameter entity must be a full entity ref, e.g. component:default/checkout',
+      );
+    }
+    return value;
+  }
+
+  // Anomaly windows found by the detect stage (evidence candidates), newest first.
+  router.get('/v1/anomalies', async (req, res) => {
+    await evidenceReader(req);
+    const entityRef = optionalEntity(req.query.entity);
+    const status = req.query.status;
+    if (status !== undefined && status !== 'open' && status !== 'closed') {
+      throw new InputError('status must be open or closed');
+    }
+    const limit = Number(req.query.limit ?? 100);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      throw new InputError('limit must be an integer from 1 to 1000');
+    }
+    const window: { fromMs?: number; toMs?: number } = {};
+    for (const key of ['from', 'to'] as const) {
+      const raw = req.query[key];
+      if (raw === undefined) continue;
+      const ms = typeof raw === 'string' ? Date.parse(raw) : NaN;
+      if (Number.isNaN(ms)) {
+        throw new InputError(
+          `${key} must be an ISO-8601 timestamp, e.g. 2026-12-02T10:00:00Z`,
+        );
+      }
+      window[key === 'from' ? 'fromMs' : 'toMs'] = ms;
+    }
+    const items = options.anomalies
+      ? await options.anomalies.list({
+          entityRef,
+          status: status as 'open' | 'closed' | undefined,
+          limit,
+          ...window,
+        })
+      : [];
+    res.json({ items });
+  });
+
+  // Detection coverage: series watched, and how many are still warming up (no alerts yet).
+  router.get('/v1/detect/status', async (req, res) => {
+    await evidenceReader(req);
+    const entityRef = optionalEntity(req.query.entity);
+    res.json(
+      options.anomalies
+        ? await options.anomalies.status(entityRef)
+        : { series: 0, warm: 0, cold: 0, maxWarmupRemaining: 0 },
+    );
   });
 
   router.post('/v1/incidents', requireJson, async (req, res) => {

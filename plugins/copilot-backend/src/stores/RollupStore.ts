@@ -287,6 +287,92 @@ export class RollupStore {
     }));
   }
 
+  /**
+   * Every metric of every entity per minute in [fromMs, toMs), merged across series and writers; for
+   * sketched (latency) metrics also the minute's p95 from the merged sketches. Ordered by minute.
+   */
+  async metricMinutes(options: {
+    fromMs: number;
+    toMs: number;
+  }): Promise<Array<MetricPoint & { metric: string; p95?: number }>> {
+    const rows: Array<Record<string, any>> = await this.db('metric_rollups')
+      .where({ org_id: this.orgId })
+      .whereNot('entity_ref', '')
+      .where('minute', '>=', new Date(options.fromMs))
+      .where('minute', '<', new Date(options.toMs))
+      .groupBy('entity_ref', 'metric', 'minute')
+      .select('entity_ref', 'metric', 'minute')
+      .min({ min: 'min' })
+      .max({ max: 'max' })
+      .sum({ sum: 'sum' })
+      .sum({ count: 'count' })
+      .orderBy(['minute', 'entity_ref', 'metric']);
+    const sketchRows: Array<Record<string, any>> = await this.db(
+      'metric_rollups',
+    )
+      .where({ org_id: this.orgId })
+      .whereNot('entity_ref', '')
+      .where('minute', '>=', new Date(options.fromMs))
+      .where('minute', '<', new Date(options.toMs))
+      .whereNotNull('sketch')
+      .select('entity_ref', 'metric', 'minute', 'sketch');
+    const sketches = new Map<string, QuantileSketch>();
+    for (const r of sketchRows) {
+      const key = `${r.entity_ref}\u0000${r.metric}\u0000${toMs(r.minute)}`;
+      const sketch = QuantileSketch.fromBytes(new Uint8Array(r.sketch));
+      const seen = sketches.get(key);
+      if (seen) seen.merge(sketch);
+      else sketches.set(key, sketch);
+    }
+    return rows.map(r => {
+      const minuteMs = toMs(r.minute);
+      const p95 = sketches
+        .get(`${r.entity_ref}\u0000${r.metric}\u0000${minuteMs}`)
+        ?.quantile(0.95);
+      return {
+        entityRef: r.entity_ref,
+        metric: r.metric,
+        minuteMs,
+        min: Number(r.min),
+        max: Number(r.max),
+        sum: Number(r.sum),
+        count: Number(r.count),
+        ...(p95 !== undefined ? { p95 } : {}),
+      };
+    });
+  }
+
+  /** The earliest minute at or after `fromMs` with any log volume or metric rollup, if any. */
+  async earliestMinute(fromMs: number): Promise<number | undefined> {
+    const mins = await Promise.all(
+      ['log_rollups', 'metric_rollups'].map(table =>
+        this.db(table)
+          .where({ org_id: this.orgId })
+          .where('minute', '>=', new Date(fromMs))
+          .min({ m: 'minute' })
+          .first(),
+      ),
+    );
+    const found = mins
+      .map(r => r?.m)
+      .filter(m => m !== null && m !== undefined)
+      .map(m => toMs(m));
+    return found.length > 0 ? Math.min(...found) : undefined;
+  }
+
+  /** Minutes in [fromMs, toMs) in which any log line was ingested at all (attributed or not). */
+  async activeLogMinutes(
+    fromMs: number,
+    untilMs: number,
+  ): Promise<Set<number>> {
+    const rows: Array<Record<string, any>> = await this.db('log_rollups')
+      .where({ org_id: this.orgId })
+      .where('minute', '>=', new Date(fromMs))
+      .where('minute', '<', new Date(untilMs))
+      .distinct('minute');
+    return new Set(rows.map(r => toMs(r.minute)));
+  }
+
   /** Quantiles of a sketched metric of one entity over [fromMs, toMs), merged across series and writers. */
   async quantiles(options: {
     entityRef: string;

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { createHash } from 'node:crypto';
 import type { LogTemplate } from '../engine/ingest/drain';
-import { parseJson, toIso } from './util';
+import { parseJson, toIso, toMs } from './util';
 
 /** A template with its entity, as the API shows it. */
 export interface StoredTemplate {
@@ -157,11 +157,70 @@ export class TemplateStore {
     }));
   }
 
-  /** Per-minute counts of one template in [fromMs, toMs). */
+  /**
+   * Per-minute counts of every template in [fromMs, toMs), with the counts of merged templates added to
+   * the template they merged into. Ordered by minute.
+   */
+  async minuteCounts(
+    fromMs: number,
+    untilMs: number,
+  ): Promise<
+    Array<{
+      templateId: string;
+      entityRef: string;
+      template: string;
+      level?: string;
+      minuteMs: number;
+      count: number;
+    }>
+  > {
+    const rows: Array<Record<string, any>> = await this.db('template_counts')
+      .join('log_templates', 'log_templates.id', 'template_counts.template_id')
+      .where('log_templates.org_id', this.orgId)
+      .where('template_counts.minute', '>=', new Date(fromMs))
+      .where('template_counts.minute', '<', new Date(untilMs))
+      .groupByRaw('coalesce(??, ??), ??, ??', [
+        'log_templates.merged_into',
+        'log_templates.id',
+        'log_templates.entity_ref',
+        'template_counts.minute',
+      ])
+      .select(
+        this.db.raw('coalesce(??, ??) as template_id', [
+          'log_templates.merged_into',
+          'log_templates.id',
+        ]),
+        { entity_ref: 'log_templates.entity_ref' },
+        { minute: 'template_counts.minute' },
+      )
+      .sum({ count: 'template_counts.count' })
+      .orderBy('template_counts.minute');
+    const ids = [...new Set(rows.map(r => String(r.template_id)))];
+    const info = new Map<string, { template: string; level?: string }>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const found: Array<Record<string, any>> = await this.db('log_templates')
+        .whereIn('id', ids.slice(i, i + 500))
+        .select('id', 'template', 'level');
+      for (const t of found)
+        info.set(t.id, { template: t.template, level: t.level ?? undefined });
+    }
+    return rows.map(r => ({
+      templateId: String(r.template_id),
+      entityRef: r.entity_ref,
+      template: info.get(String(r.template_id))?.template ?? '',
+      ...(info.get(String(r.template_id))?.level
+        ? { level: info.get(String(r.template_id))!.level }
+        : {}),
+      minuteMs: toMs(r.minute),
+      count: Number(r.count),
+    }));
+  }
+
+  /** Per-minute counts of one template in [fromMs, untilMs). */
   async counts(
     templateId: string,
     fromMs: number,
-    toMs: number,
+    untilMs: number,
   ): Promise<Array<{ minute: string; count: number }>> {
     // A template counts the lines of the templates that merged into it as well.
     const merged = await this.db('log_templates')
@@ -173,7 +232,7 @@ export class TemplateStore {
       .select('minute')
       .sum({ count: 'count' })
       .where('minute', '>=', new Date(fromMs))
-      .where('minute', '<', new Date(toMs))
+      .where('minute', '<', new Date(untilMs))
       .orderBy('minute');
     return (rows as Array<Record<string, any>>).map(r => ({
       minute: toIso(r.minute),

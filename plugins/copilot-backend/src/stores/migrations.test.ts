@@ -28,6 +28,8 @@ const TABLES = [
   'tasks',
   'idempotency_keys',
   'slos',
+  'detector_states',
+  'anomalies',
 ];
 
 describe('migrations', () => {

@@ -2,6 +2,7 @@ import { stringifyEntityRef } from '@backstage/catalog-model';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { Typography } from '@material-ui/core';
 import { IncidentList } from './IncidentList';
+import { EntityAnomalies } from './EntityAnomalies';
 
 /** The entity page's Incidents tab: incidents opened on this entity or affecting it. */
 export function EntityIncidentsContent(props: { refreshMs?: number }) {
@@ -17,6 +18,9 @@ export function EntityIncidentsContent(props: { refreshMs?: number }) {
         title={`Incidents of ${entity.metadata.name}`}
         refreshMs={props.refreshMs}
       />
+      <div style={{ marginTop: 24 }}>
+        <EntityAnomalies entityRef={entityRef} refreshMs={props.refreshMs} />
+      </div>
     </>
   );
 }

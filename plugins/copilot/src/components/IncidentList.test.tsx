@@ -35,6 +35,36 @@ function fakeApi(list: CopilotApi['listIncidents']): CopilotApi {
     listIncidents: jest.fn(list),
     getIncident: jest.fn(async () => incident()),
     createIncident: jest.fn(async () => incident()),
+    listAnomalies: jest.fn(async () => ({
+      items: [
+        {
+          id: 'a-1',
+          entityRef: 'component:default/checkout-service',
+          seriesKey:
+            'metric:component:default/checkout-service:http_request_duration_ms:p95',
+          kind: 'metric' as const,
+          metric: 'http_request_duration_ms',
+          status: 'open' as const,
+          windowFrom: new Date(Date.now() - 3 * 60_000).toISOString(),
+          windowTo: new Date().toISOString(),
+          peakAt: new Date(Date.now() - 2 * 60_000).toISOString(),
+          score: 0.97,
+          direction: 'up' as const,
+          detectors: [],
+          seasonality: [],
+          summary:
+            'p95 http_request_duration_ms 840 ms vs expected 120-180 ms, 6.2 robust sigmas',
+          createdAt: new Date().toISOString(),
+          updatedAt: new Date().toISOString(),
+        },
+      ],
+    })),
+    getDetectionStatus: jest.fn(async () => ({
+      series: 6,
+      warm: 4,
+      cold: 2,
+      maxWarmupRemaining: 45,
+    })),
   };
 }
 
@@ -160,6 +190,17 @@ describe('EntityIncidentsContent', () => {
       await screen.findByRole('heading', { name: 'Incidents' }),
     ).toBeInTheDocument();
     await screen.findAllByTestId('copilot-incident-row');
+    expect(
+      await screen.findByText(/840 ms vs expected 120-180 ms/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(/Detection warming up: 2 of 6 series/),
+    ).toBeInTheDocument();
+    expect(api.listAnomalies).toHaveBeenCalledWith(
+      expect.objectContaining({
+        entityRef: 'component:default/checkout-service',
+      }),
+    );
     expect(api.listIncidents).toHaveBeenCalledWith(
       expect.objectContaining({
         entityRef: 'component:default/checkout-service',
