@@ -45,6 +45,9 @@ yarn lint:all || failed_stages+=(lint)
 stage "unit and integration tests (jest, SQLite + PostgreSQL)"
 yarn backstage-cli repo test --ci --json --outputFile="$out/jest.json" || failed_stages+=(jest)
 
+stage "eval harness self-tests (test/eval)"
+yarn eval:rca:selftest || failed_stages+=(eval-selftest)
+
 if [ "$SKIP_E2E" = 0 ]; then
   stage "end-to-end (Playwright, Debian chromium, the demo as scripts/demo.sh starts it)"
   yarn playwright test --config e2e/playwright.config.ts || failed_stages+=(e2e)

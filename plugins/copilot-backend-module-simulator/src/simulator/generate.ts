@@ -3,7 +3,13 @@
 // and a scenario's fault, which spreads to dependents one hop per minute, attenuated at each hop.
 import type { SignalInput } from '@devops-copilot/backstage-plugin-copilot-common';
 import { normal, streamOf, uniform } from './random';
-import { NO_EFFECT, type FaultEffect, type Scenario } from './scenarios';
+import {
+  NO_EFFECT,
+  type FaultEffect,
+  type FaultLogLine,
+  type FaultSpec,
+  type Scenario,
+} from './scenarios';
 import type { SimEntity, SimTopology } from './topology';
 
 export const SLOT_MS = 10_000;
@@ -18,6 +24,8 @@ export interface SimulationOptions {
   /** Log lines per component per slot (default 2). */
   logsPerSlot?: number;
   source?: string;
+  /** Also report container_restarts_total per component (default false). */
+  emitRestarts?: boolean;
 }
 
 const JAVA = new Set([
@@ -62,13 +70,59 @@ export function effectsAt(
   options: SimulationOptions,
   tsMs: number,
 ): Map<string, FaultEffect> {
-  const { scenario, topology, incidentAtMs } = options;
+  const { scenario } = options;
+  const faults: FaultSpec[] = [];
+  if (scenario.truth.kind !== 'none')
+    faults.push({
+      target: scenario.truth.target,
+      startMinute: scenario.faultStartMinute,
+      effect: scenario.effect,
+    });
+  faults.push(...(scenario.extraFaults ?? []));
+  if (faults.length === 1) return faultEffectsAt(options, faults[0], tsMs);
   const effects = new Map<string, FaultEffect>();
-  if (scenario.truth.kind === 'none') return effects;
-  const startMs = incidentAtMs + scenario.faultStartMinute * MINUTE;
-  const target = topology.entities.find(e => e.name === scenario.truth.target);
+  for (const fault of faults) {
+    for (const [ref, e] of faultEffectsAt(options, fault, tsMs)) {
+      const prior = effects.get(ref);
+      effects.set(ref, prior ? combine(prior, e) : e);
+    }
+  }
+  return effects;
+}
+
+/** Two faults on one entity: failures compound, the worse slowdown and load win. */
+function combine(a: FaultEffect, b: FaultEffect): FaultEffect {
+  return {
+    errorRate: 1 - (1 - a.errorRate) * (1 - b.errorRate),
+    latencyFactor: a.latencyFactor * b.latencyFactor,
+    trafficFactor: Math.max(a.trafficFactor, b.trafficFactor),
+    memoryGrowth: a.memoryGrowth + b.memoryGrowth,
+    errorMessages: [...a.errorMessages, ...b.errorMessages],
+    memoryBytes:
+      a.memoryBytes === undefined && b.memoryBytes === undefined
+        ? undefined
+        : (a.memoryBytes ?? 0) + (b.memoryBytes ?? 0),
+    restarts:
+      a.restarts === undefined && b.restarts === undefined
+        ? undefined
+        : (a.restarts ?? 0) + (b.restarts ?? 0),
+    cpuUtil: Math.max(a.cpuUtil ?? 0, b.cpuUtil ?? 0) || undefined,
+    errorLevel: a.errorLevel ?? b.errorLevel,
+    logLines: [...(a.logLines ?? []), ...(b.logLines ?? [])],
+  };
+}
+
+function faultEffectsAt(
+  options: SimulationOptions,
+  fault: FaultSpec,
+  tsMs: number,
+): Map<string, FaultEffect> {
+  const { topology, incidentAtMs } = options;
+  const effects = new Map<string, FaultEffect>();
+  const startMs = incidentAtMs + fault.startMinute * MINUTE;
+  const target = topology.entities.find(e => e.name === fault.target);
   if (!target || tsMs < startMs) return effects;
-  const rootEffect = scenario.effect(Math.floor((tsMs - startMs) / MINUTE));
+  const rootEffect = fault.effect(Math.floor((tsMs - startMs) / MINUTE));
   effects.set(target.ref, rootEffect);
   // Breadth-first to dependents; each hop lags a minute and passes on part of the damage.
   const dependents = new Map<string, SimEntity[]>();
@@ -87,15 +141,19 @@ export function effectsAt(
         if (effects.has(dep.ref)) continue;
         const fanIn = Math.max(1, dep.dependsOn.length);
         const share = hop === 1 ? 0.6 : 0.6 / Math.sqrt(fanIn);
+        const messages =
+          hop === 1 && rootEffect.dependentMessages
+            ? rootEffect.dependentMessages
+            : [`call to ${nameOf(ref)} failed: 503 Service Unavailable`];
         effects.set(dep.ref, {
           errorRate: upstream.errorRate * share,
           latencyFactor: 1 + (upstream.latencyFactor - 1) * share,
           trafficFactor: 1,
           memoryGrowth: 0,
-          errorMessages:
-            upstream.errorRate > 0.01
-              ? [`call to ${nameOf(ref)} failed: 503 Service Unavailable`]
-              : [],
+          errorMessages: upstream.errorRate > 0.01 ? messages : [],
+          ...(hop === 1 && rootEffect.dependentLogLines
+            ? { logLines: rootEffect.dependentLogLines }
+            : {}),
         });
         next.push(dep.ref);
       }
@@ -114,6 +172,14 @@ export function effectsAt(
           existing.trafficFactor,
           rootEffect.trafficFactor * 0.8,
         ),
+        ...(rootEffect.downstreamLatencyFactor
+          ? {
+              latencyFactor: Math.max(
+                existing.latencyFactor,
+                rootEffect.downstreamLatencyFactor,
+              ),
+            }
+          : {}),
       });
       stack.push(
         ...(topology.entities.find(e => e.ref === ref)?.dependsOn ?? []),
@@ -167,7 +233,10 @@ export function generateSlot(
         kind: 'metric',
         ts: at(5_000),
         key: 'cpu_util',
-        value: round(Math.min(1, cpu), 4),
+        value: round(
+          Math.min(1, saturated(cpu, effect, seed, stream, slot)),
+          4,
+        ),
         labels,
       });
       const errorLines =
@@ -179,7 +248,9 @@ export function generateSlot(
         const text = isError
           ? `${at(1000 + k * 700)
               .replace('T', ' ')
-              .slice(0, 23)} UTC [${1000 + k}] FATAL:  ${
+              .slice(0, 23)} UTC [${1000 + k}] ${
+              effect.errorLevel ?? 'FATAL'
+            }:  ${
               effect.errorMessages[k % effect.errorMessages.length] ??
               'connection failure'
             }`
@@ -198,6 +269,7 @@ export function generateSlot(
           labels: { ...labels, level: isError ? 'error' : 'info' },
         });
       }
+      pushFaultLines(out, e, effect, ts, source, labels);
       continue;
     }
 
@@ -223,9 +295,15 @@ export function generateSlot(
       (rps > 2 * baseRate(e) ? 1.5 : 1);
     const cpu = Math.min(
       1,
-      0.18 +
-        0.5 * (rps / (baseRate(e) * 2)) +
-        0.03 * normal(seed, stream, slot, 5),
+      saturated(
+        0.18 +
+          0.5 * (rps / (baseRate(e) * 2)) +
+          0.03 * normal(seed, stream, slot, 5),
+        effect,
+        seed,
+        stream,
+        slot,
+      ),
     );
     const minutesSinceFault = Math.max(
       0,
@@ -235,7 +313,7 @@ export function generateSlot(
     );
     const mem =
       512 * 1024 * 1024 * (1 + 0.02 * normal(seed, stream, slot, 6)) +
-      effect.memoryGrowth * minutesSinceFault;
+      (effect.memoryBytes ?? effect.memoryGrowth * minutesSinceFault);
 
     out.push({
       source,
@@ -277,6 +355,16 @@ export function generateSlot(
       value: Math.round(mem),
       labels,
     });
+    if (options.emitRestarts) {
+      out.push({
+        source,
+        kind: 'metric',
+        ts: at(5_000),
+        key: 'container_restarts_total',
+        value: effect.restarts ?? 0,
+        labels,
+      });
+    }
 
     for (let k = 0; k < logsPerSlot; k++) {
       const offset = Math.floor(
@@ -291,6 +379,7 @@ export function generateSlot(
         labels,
       });
     }
+    pushFaultLines(out, e, effect, ts, source, labels);
   }
 
   // Routine deploys: about one per service every three hours, on minute boundaries.
@@ -340,6 +429,74 @@ export function generateSlot(
     }
   }
   return out;
+}
+
+/** CPU under a saturating fault: pinned near its floor, with a little jitter. */
+function saturated(
+  cpu: number,
+  effect: FaultEffect,
+  seed: number,
+  stream: number,
+  slot: number,
+): number {
+  if (effect.cpuUtil === undefined) return cpu;
+  return Math.max(
+    cpu,
+    Math.min(1, effect.cpuUtil + 0.015 * normal(seed, stream, slot, 7)),
+  );
+}
+
+/** A fault's own log lines, in the entity's log format. */
+function pushFaultLines(
+  out: SignalInput[],
+  e: SimEntity,
+  effect: FaultEffect,
+  ts: number,
+  source: string,
+  labels: Record<string, string>,
+) {
+  if (!effect.logLines?.length) return;
+  effect.logLines.forEach((line, i) => {
+    if (line.oncePerMinute && ts % MINUTE !== 0) return;
+    const at = ts + 3_000 + i * 311;
+    out.push({
+      source,
+      kind: 'log',
+      ts: new Date(at).toISOString(),
+      text: formatFaultLine(e, line, at),
+      labels: { ...labels, level: line.level },
+    });
+  });
+}
+
+function formatFaultLine(e: SimEntity, line: FaultLogLine, tsMs: number) {
+  const iso = new Date(tsMs).toISOString();
+  if (e.kind === 'resource') {
+    if (e.type === 'database') {
+      const level = { info: 'LOG', warn: 'LOG', error: 'ERROR' }[line.level];
+      return `${iso.replace('T', ' ').slice(0, 23)} UTC [${
+        2000 + (tsMs % 997)
+      }] ${level}:  ${line.text}`;
+    }
+    return `${iso} ${line.level.toUpperCase()} ${line.text}`;
+  }
+  if (JAVA.has(e.name)) {
+    const level = { info: 'INFO ', warn: 'WARN ', error: 'ERROR' }[line.level];
+    return `${iso.replace('T', ' ').replace('Z', '')} ${level} [main] c.s.${
+      e.name.split('-')[0]
+    }.Runtime - ${line.text}`;
+  }
+  if (e.type === 'website' || e.name === 'api-gateway') {
+    return `${iso.slice(0, 10).replace(/-/g, '/')} ${iso.slice(11, 19)} [${
+      line.level
+    }] 1#1: ${line.text}`;
+  }
+  return JSON.stringify({
+    ts: iso,
+    level: line.level,
+    msg: line.text,
+    service: e.name,
+  });
 }
 
 function logLine(

@@ -10,6 +10,9 @@ export {
   type FaultKind,
   type FaultEffect,
   type ChangeSpec,
+  type FaultLogLine,
+  type FaultSpec,
+  NO_EFFECT,
 } from './scenarios';
 export {
   generateSlot,
@@ -18,3 +21,9 @@ export {
   SLOT_MS,
   type SimulationOptions,
 } from './generate';
+export {
+  caseDefinitions,
+  generateCase,
+  type CaseDefinition,
+  type SimCase,
+} from './cases';

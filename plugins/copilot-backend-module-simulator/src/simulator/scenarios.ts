@@ -12,6 +12,14 @@ export type FaultKind =
   | 'slow_query'
   | 'none';
 
+/** A line an entity logs while a fault lasts, besides its error lines. */
+export interface FaultLogLine {
+  level: 'info' | 'warn' | 'error';
+  text: string;
+  /** Logged once a minute (e.g. a restart) instead of every slot. */
+  oncePerMinute?: boolean;
+}
+
 /** What a fault does to its target, per minute since the fault started. */
 export interface FaultEffect {
   errorRate: number;
@@ -20,6 +28,30 @@ export interface FaultEffect {
   /** Extra memory per minute since the start, in bytes. */
   memoryGrowth: number;
   errorMessages: string[];
+  /** Memory above the normal level, in bytes; replaces memoryGrowth x minutes (a leak with OOM restarts). */
+  memoryBytes?: number;
+  /** Container restarts so far (OOM kills); reported as container_restarts_total when enabled. */
+  restarts?: number;
+  /** CPU utilisation floor (0..1) while the target is saturated. */
+  cpuUtil?: number;
+  /** Severity word of a resource's error lines (default FATAL). */
+  errorLevel?: string;
+  /** Further lines the target logs (slow-query lines, GC warnings, OOM kills). */
+  logLines?: FaultLogLine[];
+  /** Lines the target's direct callers log about it (e.g. "slow query" warnings). */
+  dependentLogLines?: FaultLogLine[];
+  /** Error lines of the direct callers, instead of the generic "call to X failed: 503". */
+  dependentMessages?: string[];
+  /** Traffic surge: latency factor of everything the target calls, directly or not. */
+  downstreamLatencyFactor?: number;
+}
+
+/** A fault besides the scenario's own (e.g. the second of two independent faults). */
+export interface FaultSpec {
+  target: string;
+  /** Minutes relative to the scenario's incident time. */
+  startMinute: number;
+  effect: (minutesSinceStart: number) => FaultEffect;
 }
 
 export interface ChangeSpec {
@@ -41,6 +73,8 @@ export interface Scenario {
   faultStartMinute: number;
   effect: (minutesSinceStart: number) => FaultEffect;
   changes: ChangeSpec[];
+  /** Independent faults running at the same time (their damage adds up; truth stays the scenario's). */
+  extraFaults?: FaultSpec[];
 }
 
 const none: FaultEffect = {
