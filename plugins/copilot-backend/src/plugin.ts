@@ -29,6 +29,10 @@ import { TemplateStore } from './stores/TemplateStore';
 import { RollupStore } from './stores/RollupStore';
 import { AnomalyStore } from './stores/AnomalyStore';
 import { DetectStage } from './pipeline/DetectStage';
+import { TaskStore } from './stores/TaskStore';
+import { TaskRunner } from './pipeline/TaskRunner';
+import { AnalysisStore } from './stores/AnalysisStore';
+import { AnalysisService } from './pipeline/AnalysisService';
 import { SignalAggregator } from './engine/ingest/aggregate';
 import { readCopilotConfig } from './config';
 
@@ -139,6 +143,22 @@ export const copilotPlugin = createBackendPlugin({
             })
           : undefined;
 
+        const tasks = new TaskRunner(
+          TaskStore.create({ database: knex }),
+          logger,
+        );
+        const analysisStore = AnalysisStore.create({ database: knex });
+        const analysis = new AnalysisService({
+          analyses: analysisStore,
+          rollups,
+          templates: templateStore,
+          signals,
+          anomalies,
+          catalog: catalogIndex,
+          tasks,
+          logger,
+        });
+
         deps.permissionsRegistry.addPermissions(copilotPermissions);
         deps.permissionsRegistry.addResourceType({
           resourceRef: incidentResourceRef,
@@ -162,6 +182,8 @@ export const copilotPlugin = createBackendPlugin({
             templates: templateStore,
             rollups,
             anomalies,
+            tasks,
+            analysis: { service: analysis, store: analysisStore },
             alerts: AlertService.create({
               incidents,
               catalog: catalogIndex,

@@ -191,3 +191,119 @@ export interface DetectionStatus {
   /** The newest minute the detectors have decided on, if any. */
   lastMinute?: string;
 }
+
+/**
+ * A long operation (an analysis, an export, ...): created at once, progress streamed over SSE at
+ * `/tasks/:id/stream`, result stored.
+ * @public
+ */
+export interface Task<R = unknown> {
+  id: string;
+  kind: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  /** In [0, 1]. */
+  progress: number;
+  message?: string;
+  /** What the task works on, e.g. `{ incidentId }`. */
+  input?: Record<string, unknown>;
+  result?: R;
+  error?: string;
+  createdBy?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * Root-cause kinds of a hypothesis (`none`: nothing explains the incident well).
+ * @public
+ */
+export type RootCauseKind =
+  | 'bad_deploy'
+  | 'config_change'
+  | 'flag_flip'
+  | 'dependency_failure'
+  | 'resource_saturation'
+  | 'memory_leak'
+  | 'traffic_surge'
+  | 'slow_query'
+  | 'network'
+  | 'none';
+
+/**
+ * One evidence row of an incident: an anomalous metric window, a log template, a change, a topology fact.
+ * @public
+ */
+export interface IncidentEvidence {
+  id: string;
+  incidentId: string;
+  kind: string;
+  entityRef?: string;
+  summary: string;
+  windowFrom?: string;
+  windowTo?: string;
+  /** Strength in [0, 1]. */
+  score?: number;
+  data: Record<string, unknown>;
+  createdAt: string;
+}
+
+/**
+ * A ranked root-cause hypothesis: it always cites at least one evidence row.
+ * @public
+ */
+export interface IncidentHypothesis {
+  id: string;
+  rank: number;
+  kind: RootCauseKind;
+  entityRef?: string;
+  statement: string;
+  /** Calibrated probability in [0, 1]. */
+  confidence: number;
+  supportEvidenceIds: string[];
+  counterEvidenceIds: string[];
+  createdAt: string;
+}
+
+/**
+ * Who and what the top root-cause candidate hits.
+ * @public
+ */
+export interface BlastRadius {
+  rootEntityRef: string;
+  impacted: Array<{
+    entityRef: string;
+    depth: number;
+    anomalous: boolean;
+    owner?: string;
+  }>;
+  /** Owner groups to page. */
+  owners: string[];
+  slosAtRisk: Array<{
+    entityRef: string;
+    name: string;
+    objective?: number;
+    errorBudgetRemaining: number;
+  }>;
+  risk: { level: 'low' | 'medium' | 'high'; score: number; reason: string };
+}
+
+/**
+ * The latest root-cause analysis of an incident.
+ * @public
+ */
+export interface IncidentAnalysis {
+  id: string;
+  incidentId: string;
+  taskId?: string;
+  windowFrom: string;
+  windowTo: string;
+  /** True when nothing explains the incident well: the first hypothesis (kind `none`) says why. */
+  abstained: boolean;
+  abstainReason?: string;
+  /** Calibrated share of "none of the candidates explains it". */
+  unexplained: number;
+  hypotheses: IncidentHypothesis[];
+  blastRadius?: BlastRadius;
+  durationMs: number;
+  createdAt: string;
+}

@@ -25,7 +25,11 @@ export function fakeCatalog(initial: TestEntities) {
   const catalog = {
     version: 1,
     async get() {
-      return { index: buildEntityIndex(entities), dependsOn: new Map() };
+      return {
+        index: buildEntityIndex(entities),
+        dependsOn: new Map(),
+        topology: { nodes: [], edges: [] },
+      };
     },
     set(next: TestEntities) {
       entities = next;

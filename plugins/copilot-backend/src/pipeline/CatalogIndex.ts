@@ -2,16 +2,18 @@ import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
 import { buildEntityIndex, type EntityIndex } from '../engine/ingest/resolve';
+import { buildTopology, type Topology } from '../engine/correlate';
 
 const KINDS = ['Component', 'Resource', 'System', 'API'];
 
 /**
- * A cached view of the catalog for the pipeline: the entity index signals are resolved against and the
- * dependsOn graph. Refreshed at most every `maxAgeMs`, and never more than once at a time.
+ * A cached view of the catalog for the pipeline: the entity index signals are resolved against, the
+ * dependsOn graph, and the typed topology root-cause analysis walks. Refreshed at most every `maxAgeMs`, and never more than once at a time.
  */
 export class CatalogIndex {
   private index: EntityIndex = buildEntityIndex([]);
   private dependsOn = new Map<string, string[]>();
+  private topology: Topology = { nodes: [], edges: [] };
   private loadedAt = 0;
   private fingerprint = '';
   private changedOnLastLoad = false;
@@ -40,9 +42,11 @@ export class CatalogIndex {
     );
   }
 
-  async get(
-    nowMs: number,
-  ): Promise<{ index: EntityIndex; dependsOn: Map<string, string[]> }> {
+  async get(nowMs: number): Promise<{
+    index: EntityIndex;
+    dependsOn: Map<string, string[]>;
+    topology: Topology;
+  }> {
     // An empty or still changing catalog is usually one being ingested at start: look again soon.
     const maxAge =
       this.index.refs.size === 0 || this.changedOnLastLoad
@@ -54,7 +58,11 @@ export class CatalogIndex {
       });
       await this.inFlight;
     }
-    return { index: this.index, dependsOn: this.dependsOn };
+    return {
+      index: this.index,
+      dependsOn: this.dependsOn,
+      topology: this.topology,
+    };
   }
 
   private async load(nowMs: number): Promise<void> {
@@ -67,6 +75,8 @@ export class CatalogIndex {
             'metadata.name',
             'metadata.namespace',
             'metadata.annotations',
+            'metadata.title',
+            'spec',
             'relations',
           ],
         },
@@ -99,7 +109,8 @@ export class CatalogIndex {
           targets,
         );
     }
-    const fingerprint = JSON.stringify([resolvable, [...dependsOn]]);
+    const topology = buildTopology(entities);
+    const fingerprint = JSON.stringify([resolvable, topology]);
     this.changedOnLastLoad = fingerprint !== this.fingerprint;
     if (this.changedOnLastLoad) {
       this.fingerprint = fingerprint;
@@ -107,5 +118,6 @@ export class CatalogIndex {
     }
     this.index = buildEntityIndex(resolvable);
     this.dependsOn = dependsOn;
+    this.topology = topology;
   }
 }

@@ -26,6 +26,7 @@ import {
   listIncidentsQuerySchema,
   type Incident,
   type IngestResult,
+  type Task,
 } from '@devops-copilot/backstage-plugin-copilot-common';
 import type { IncidentStore } from '../stores/IncidentStore';
 import type { IdempotencyStore } from '../stores/IdempotencyStore';
@@ -45,6 +46,9 @@ import {
 import type { TemplateStore } from '../stores/TemplateStore';
 import type { RollupStore } from '../stores/RollupStore';
 import type { AnomalyStore } from '../stores/AnomalyStore';
+import { TaskRunner } from '../pipeline/TaskRunner';
+import type { AnalysisService } from '../pipeline/AnalysisService';
+import type { AnalysisStore } from '../stores/AnalysisStore';
 
 export interface RouterOptions {
   httpAuth: HttpAuthService;
@@ -55,6 +59,8 @@ export interface RouterOptions {
   ingest: IngestService;
   templates: TemplateStore;
   anomalies?: AnomalyStore;
+  tasks?: TaskRunner;
+  analysis?: { service: AnalysisService; store: AnalysisStore };
   rollups: RollupStore;
   alerts: AlertService;
   incidentRuleset: PermissionRuleset<Incident, IncidentQuery>;
@@ -124,6 +130,18 @@ export async function createRouter(
       jsonBody(req, res, next);
     };
   const requireJson = jsonOnly('send the body as application/json.');
+  /** A JSON body, or none at all (then `{}`). */
+  const optionalJson: express.RequestHandler = (req, res, next) => {
+    const hasBody =
+      req.headers['transfer-encoding'] !== undefined ||
+      Number(req.headers['content-length'] ?? 0) > 0;
+    if (!hasBody) {
+      req.body = {};
+      next();
+      return;
+    }
+    requireJson(req, res, next);
+  };
 
   const NDJSON = [
     'application/x-ndjson',
@@ -472,6 +490,59 @@ export async function createRouter(
     );
   });
 
+  // Long operations: the task, and its progress as server-sent events until it ends.
+  router.get('/v1/tasks/:id', async (req, res) => {
+    await evidenceReader(req);
+    if (!options.tasks)
+      throw new NotFoundError(`No task with id '${req.params.id}'`);
+    res.json(await options.tasks.get(req.params.id));
+  });
+
+  router.get('/v1/tasks/:id/stream', async (req, res) => {
+    await evidenceReader(req);
+    const tasks = options.tasks;
+    if (!tasks) throw new NotFoundError(`No task with id '${req.params.id}'`);
+    const id = req.params.id;
+    const first = await tasks.get(id);
+    res.status(200);
+    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-cache, no-transform');
+    res.setHeader('Connection', 'keep-alive');
+    res.setHeader('X-Accel-Buffering', 'no');
+    res.flushHeaders();
+    let last = '';
+    let ended = false;
+    const cleanup: Array<() => void> = [];
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      cleanup.forEach(f => f());
+      res.end();
+    };
+    const send = (task: Task) => {
+      if (ended) return;
+      const data = JSON.stringify(task);
+      if (data === last) return;
+      last = data;
+      const terminal = TaskRunner.isTerminal(task);
+      res.write(
+        `event: ${terminal ? task.status : 'progress'}\nid: ${
+          task.updatedAt
+        }\ndata: ${data}\n\n`,
+      );
+      (res as unknown as { flush?: () => void }).flush?.();
+      if (terminal) end();
+    };
+    cleanup.push(tasks.subscribe(id, send));
+    // A task run by another replica reaches this one through the store.
+    const poll = setInterval(() => {
+      tasks.get(id).then(send, () => undefined);
+    }, 1000);
+    cleanup.push(() => clearInterval(poll));
+    req.on('close', end);
+    send(first);
+  });
+
   router.post('/v1/incidents', requireJson, async (req, res) => {
     const credentials = await authorizeBasic(
       req,
@@ -595,7 +666,79 @@ export async function createRouter(
       // Do not reveal that the incident exists.
       throw new NotFoundError(`No incident with id '${req.params.id}'`);
     }
-    res.json(incident);
+    const analysis = await options.analysis?.store.latest(incident.id);
+    res.json(analysis ? { ...incident, analysis } : incident);
+  });
+
+  /** The incident, when the caller may read it (404 otherwise, so its existence is not revealed). */
+  async function readableIncident(req: express.Request) {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const incident = await incidents.get(req.params.id);
+    const [decision] = await permissions.authorize(
+      [{ permission: copilotIncidentReadPermission, resourceRef: incident.id }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotFoundError(`No incident with id '${req.params.id}'`);
+    }
+    return { incident, credentials };
+  }
+
+  // Root-cause analysis as a task: 202 with the task at once; progress at /tasks/:id/stream.
+  router.post('/v1/incidents/:id/analyze', optionalJson, async (req, res) => {
+    const { incident, credentials } = await readableIncident(req);
+    if (!options.analysis) {
+      throw new ProblemError(
+        503,
+        'Service Unavailable',
+        'Root-cause analysis is not enabled on this backend',
+      );
+    }
+    const body = (req.body ?? {}) as {
+      window?: { from?: unknown; to?: unknown };
+    };
+    let window: { fromMs: number; toMs: number } | undefined;
+    if (body.window !== undefined) {
+      const from =
+        typeof body.window?.from === 'string'
+          ? Date.parse(body.window.from)
+          : NaN;
+      const to =
+        typeof body.window?.to === 'string' ? Date.parse(body.window.to) : NaN;
+      if (Number.isNaN(from) || Number.isNaN(to) || from >= to) {
+        throw new InputError(
+          'window must be {"from": ISO-8601, "to": ISO-8601} with from before to, e.g. {"window": {"from": "2026-03-01T11:10:00Z", "to": "2026-03-01T12:20:00Z"}}; leave it out to analyse the hour before the incident opened',
+        );
+      }
+      if (to - from > 7 * 86_400_000) {
+        throw new InputError('window must span at most 7 days');
+      }
+      window = { fromMs: from, toMs: to };
+    }
+    const createdBy =
+      credentials.principal.type === 'user'
+        ? (credentials.principal as { userEntityRef: string }).userEntityRef
+        : `service:${(credentials.principal as { subject: string }).subject}`;
+    const { task } = await options.analysis.service.start(
+      incident,
+      window,
+      createdBy,
+    );
+    res
+      .status(202)
+      .location(`${req.baseUrl}/v1/tasks/${task.id}`)
+      .json({ taskId: task.id, task });
+  });
+
+  // The evidence rows of the incident (anomalous windows, templates, changes, topology), strongest first.
+  router.get('/v1/incidents/:id/evidence', async (req, res) => {
+    const { incident } = await readableIncident(req);
+    const items = options.analysis
+      ? await options.analysis.store.evidence(incident.id)
+      : [];
+    res.json({ items });
   });
 
   router.use((req, _res, next) => {

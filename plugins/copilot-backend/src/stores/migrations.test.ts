@@ -30,6 +30,7 @@ const TABLES = [
   'slos',
   'detector_states',
   'anomalies',
+  'analyses',
 ];
 
 describe('migrations', () => {
