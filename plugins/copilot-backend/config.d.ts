@@ -62,6 +62,11 @@ export interface Config {
       /** Days per-minute log volume and metric rollups are kept (default 30). */
       retentionDays?: number;
     };
+    /** Root-cause analysis of incidents. */
+    analysis?: {
+      /** Analyse every new incident at once, over the hour before it opened (default true). */
+      autoOnOpen?: boolean;
+    };
     /**
      * The detect stage: streaming anomaly detectors on every metric rollup, log volume, error-level
      * count and log-template count series, which store anomaly windows as evidence candidates.
@@ -71,7 +76,7 @@ export interface Config {
       enabled?: boolean;
       /** Seconds after a minute ends before it is decided on, so late lines still count (default 5). */
       graceSeconds?: number;
-      /** Minutes between two checkpoints of the detectors' state; a restart replays the rollups since (default 5). */
+      /** Minutes between two checkpoints of the detectors' state; a restart replays the rollups since (default 30). */
       checkpointMinutes?: number;
       /** Hours of rollup history the detectors learn from on their first start (default 168). */
       bootstrapHours?: number;

@@ -1,5 +1,5 @@
 /* eslint-disable no-console */
-// yarn bench:detect [--series 10000] [--days 7] [--workers 2] [--checkpoint-minutes 5]
+// yarn bench:detect [--series 10000] [--days 7] [--workers 2] [--checkpoint-minutes 30]
 //
 // Streams `series` synthetic minute series of `days` days through the detect stage's in-memory path
 // (pipeline/DetectorPool: one streaming ensemble per series, anomaly windows opened and closed, periodic
@@ -285,7 +285,7 @@ async function main() {
   const WORKERS = Math.floor(
     arg('workers', Math.min(2, availableParallelism())),
   );
-  const CHECKPOINT = Math.floor(arg('checkpoint-minutes', 5));
+  const CHECKPOINT = Math.floor(arg('checkpoint-minutes', 30));
   const minutes = Math.round(DAYS * DAY);
   console.error(
     `[bench:detect] ${SERIES} series x ${minutes} minutes (${

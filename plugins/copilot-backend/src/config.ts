@@ -38,6 +38,7 @@ export interface CopilotConfig {
     changeLookbackMinutes: number;
     minIntervalMs: number;
   };
+  analysis: { autoOnOpen: boolean };
   detect: {
     enabled: boolean;
     graceMs: number;
@@ -190,6 +191,9 @@ export function readCopilotConfig(config: Config): CopilotConfig {
           7,
         ) * DAY,
     },
+    analysis: {
+      autoOnOpen: c?.getOptionalBoolean('analysis.autoOnOpen') ?? true,
+    },
     detect: {
       enabled: c?.getOptionalBoolean('detect.enabled') ?? true,
       graceMs:
@@ -202,7 +206,7 @@ export function readCopilotConfig(config: Config): CopilotConfig {
         positive(
           'detect.checkpointMinutes',
           c?.getOptionalNumber('detect.checkpointMinutes'),
-          5,
+          30,
         ) * 60_000,
       bootstrapMs:
         positive(

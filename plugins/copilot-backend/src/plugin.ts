@@ -159,6 +159,19 @@ export const copilotPlugin = createBackendPlugin({
           logger,
         });
 
+        // Every new incident gets a root-cause analysis at once (DESIGN.md: hypotheses within seconds).
+        if (config.analysis.autoOnOpen) {
+          incidents.onOpened(incident => {
+            analysis
+              .start(incident, undefined, 'copilot')
+              .catch(e =>
+                logger.warn(
+                  `Analysis of incident ${incident.id} failed to start: ${e}`,
+                ),
+              );
+          });
+        }
+
         deps.permissionsRegistry.addPermissions(copilotPermissions);
         deps.permissionsRegistry.addResourceType({
           resourceRef: incidentResourceRef,

@@ -79,6 +79,8 @@ async function startBackend(c: LoadedCase): Promise<Backend> {
         ingest: { maxStreamBytes: 1024 * 1024 * 1024 },
         // Historic cases: the live detect stage has nothing to decide on; the analysis reads the rollups.
         detect: { enabled: false },
+        // The harness runs the analysis itself, over the case's window.
+        analysis: { autoOnOpen: false },
       },
     }),
   );

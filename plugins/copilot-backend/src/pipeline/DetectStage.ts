@@ -38,7 +38,7 @@ export const DEFAULT_DETECT_STAGE_OPTIONS: Omit<
   keyof DetectorPoolOptions
 > = {
   graceMs: 5_000,
-  checkpointEveryMs: 5 * MINUTE,
+  checkpointEveryMs: 30 * MINUTE,
   bootstrapMs: 7 * 24 * 60 * MINUTE,
   chunkMinutes: 60,
 };

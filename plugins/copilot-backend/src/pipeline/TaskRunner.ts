@@ -81,12 +81,26 @@ export class TaskRunner {
       );
     } catch (error) {
       this.logger.error(`Task ${task.kind} ${task.id} failed: ${error}`);
-      return emit(
-        await this.store.update(task.id, {
-          status: 'failed',
-          error: String((error as Error)?.message ?? error),
-        }),
-      );
+      const failed: Task = {
+        ...task,
+        status: 'failed',
+        error: String((error as Error)?.message ?? error),
+        updatedAt: new Date().toISOString(),
+      };
+      try {
+        return emit(
+          await this.store.update(task.id, {
+            status: 'failed',
+            error: failed.error,
+          }),
+        );
+      } catch (storeError) {
+        // The store itself is gone (shutdown): report the failure to live subscribers only.
+        this.logger.warn(
+          `Task ${task.id}: could not store its failure: ${storeError}`,
+        );
+        return emit(failed);
+      }
     }
   }
 }

@@ -89,7 +89,9 @@ describe('POST /v1/incidents/:id/analyze', () => {
     const { server } = await startTestBackend({
       features: [
         copilotPlugin,
-        mockServices.rootConfig.factory({ data: {} }),
+        mockServices.rootConfig.factory({
+          data: { copilot: { analysis: { autoOnOpen: false } } },
+        }),
         catalogServiceMock.factory({
           entities: [
             entity('Component', 'checkout', ['component:default/payments']),
@@ -176,6 +178,44 @@ describe('POST /v1/incidents/:id/analyze', () => {
       for (const e of [...h.supportEvidenceIds, ...h.counterEvidenceIds])
         expect(ids.has(e)).toBe(true);
     }
+  });
+
+  it('analyses every new incident at once', async () => {
+    const { server } = await startTestBackend({
+      features: [
+        copilotPlugin,
+        mockServices.rootConfig.factory({ data: {} }),
+        catalogServiceMock.factory({
+          entities: [
+            entity('Component', 'checkout', ['component:default/payments']),
+            entity('Component', 'payments', ['resource:default/orders-db']),
+            entity('Resource', 'orders-db', [], 'database'),
+          ],
+        }),
+      ],
+    });
+    const endMs = Math.floor(Date.now() / MINUTE) * MINUTE;
+    await request(server)
+      .post('/api/copilot/v1/signals/ingest')
+      .send(signals(endMs));
+    const opened = await request(server)
+      .post('/api/copilot/v1/incidents')
+      .send({
+        title: 'checkout is failing',
+        entityRef: 'component:default/checkout',
+        openedAt: new Date(endMs - 8 * MINUTE).toISOString(),
+      });
+    let analysis: any;
+    for (let i = 0; i < 100 && !analysis; i++) {
+      const res = await request(server).get(
+        `/api/copilot/v1/incidents/${opened.body.id}`,
+      );
+      analysis = res.body.analysis;
+      if (!analysis) await new Promise(r => setTimeout(r, 100));
+    }
+    expect(analysis?.hypotheses[0]?.entityRef).toBe(
+      'resource:default/orders-db',
+    );
   });
 
   it('answers a bad window and an unknown incident with problem documents', async () => {

@@ -95,6 +95,30 @@ export class IncidentStore {
   async open(
     input: NewIncident,
   ): Promise<{ incident: Incident; created: boolean }> {
+    const result = await this.openIn(input);
+    if (result.created) {
+      for (const listener of this.openedListeners) {
+        try {
+          listener(result.incident);
+        } catch {
+          // a listener's failure is its own; the incident is stored
+        }
+      }
+    }
+    return result;
+  }
+
+  /** Calls `listener` with every incident this store creates (after it is committed). */
+  onOpened(listener: (incident: Incident) => void): () => void {
+    this.openedListeners.add(listener);
+    return () => this.openedListeners.delete(listener);
+  }
+
+  private readonly openedListeners = new Set<(incident: Incident) => void>();
+
+  private async openIn(
+    input: NewIncident,
+  ): Promise<{ incident: Incident; created: boolean }> {
     return this.db.transaction(async tx => {
       const now = new Date();
       if (input.fingerprint) {
