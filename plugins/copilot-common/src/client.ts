@@ -2,6 +2,8 @@ import type {
   Anomaly,
   CreateIncidentRequest,
   DetectionStatus,
+  IncidentEvidence,
+  Task,
   Incident,
   IncidentStatus,
   Page,
@@ -64,6 +66,15 @@ export interface CopilotApi {
   getDetectionStatus(options?: {
     entityRef?: string;
   }): Promise<DetectionStatus>;
+  /** Starts a root-cause analysis of the incident (default window: the hour before it opened). */
+  analyzeIncident(
+    id: string,
+    window?: { from: string; to: string },
+  ): Promise<{ taskId: string; task: Task }>;
+  /** A task (an analysis, an export) with its progress and result. */
+  getTask(id: string): Promise<Task>;
+  /** The evidence rows the incident's hypotheses cite. */
+  listEvidence(incidentId: string): Promise<{ items: IncidentEvidence[] }>;
 }
 
 /**
@@ -132,6 +143,29 @@ export class CopilotClient implements CopilotApi {
       ? `?entity=${encodeURIComponent(options.entityRef)}`
       : '';
     return this.request<DetectionStatus>(`/detect/status${qs}`);
+  }
+
+  async analyzeIncident(
+    id: string,
+    window?: { from: string; to: string },
+  ): Promise<{ taskId: string; task: Task }> {
+    return this.request(`/incidents/${encodeURIComponent(id)}/analyze`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(window ? { window } : {}),
+    });
+  }
+
+  async getTask(id: string): Promise<Task> {
+    return this.request<Task>(`/tasks/${encodeURIComponent(id)}`);
+  }
+
+  async listEvidence(
+    incidentId: string,
+  ): Promise<{ items: IncidentEvidence[] }> {
+    return this.request(
+      `/incidents/${encodeURIComponent(incidentId)}/evidence`,
+    );
   }
 
   private async request<T>(path: string, init?: RequestInit): Promise<T> {

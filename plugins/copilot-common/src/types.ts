@@ -78,6 +78,8 @@ export interface Incident {
   resolvedAt?: string;
   /** User or service that opened it. */
   createdBy?: string;
+  /** The latest root-cause analysis (on `GET /incidents/:id`, once analysed). */
+  analysis?: IncidentAnalysis;
 }
 
 /**

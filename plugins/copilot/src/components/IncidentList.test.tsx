@@ -65,6 +65,9 @@ function fakeApi(list: CopilotApi['listIncidents']): CopilotApi {
       cold: 2,
       maxWarmupRemaining: 45,
     })),
+    analyzeIncident: jest.fn(async () => ({ taskId: 't', task: {} as any })),
+    getTask: jest.fn(async () => ({} as any)),
+    listEvidence: jest.fn(async () => ({ items: [] })),
   };
 }
 
