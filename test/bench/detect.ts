@@ -26,6 +26,7 @@ import {
   logSeriesSpec,
   type SeriesSpec,
 } from '../../plugins/copilot-backend/src/pipeline/DetectorPool';
+import { mulberry32 } from '../../plugins/copilot-backend/src/engine/detect/stats';
 
 const MINUTE = 60_000;
 const DAY = 1440;
@@ -41,18 +42,6 @@ function arg(name: string, fallback: number): number {
     process.exit(2);
   }
   return v;
-}
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function gaussian(r: () => number): number {
@@ -90,7 +79,7 @@ interface Injected {
 
 /** One synthetic series: its spec, a value generator and its injected anomaly (if any). */
 function makeSeries(index: number, minutes: number) {
-  const r = rng(0x9e3779b9 ^ (index * 2654435761));
+  const r = mulberry32(0x9e3779b9 ^ (index * 2654435761));
   let u = r();
   let shape: Shape = 'seasonal';
   for (const [s, w] of SHAPES) {

@@ -1,4 +1,5 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
+import { mulberry32 } from '../engine/detect/stats';
 import type { SignalInput } from '@devops-copilot/backstage-plugin-copilot-common';
 import { applyDatabaseMigrations } from '../stores/migrations';
 import { AnomalyStore } from '../stores/AnomalyStore';
@@ -16,18 +17,6 @@ const CHECKOUT = 'component:default/checkout';
 /** Minutes of normal traffic, then minutes of incident. */
 const NORMAL = 600;
 const INCIDENT = 6;
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Minute `m` of checkout's signals: 5 latency samples (about 120 ms, 10x in the incident), a CPU gauge,
@@ -99,7 +88,7 @@ async function ingestMinutes(
   to: number,
   startMs: number,
 ) {
-  const r = rng(7);
+  const r = mulberry32(7);
   const all: SignalInput[][] = [];
   for (let m = 0; m < to; m++) all.push(minuteOf(m, startMs, r));
   for (let m = from; m < to; m += 60) {
@@ -233,8 +222,13 @@ describe('DetectStage', () => {
           labels: { service: 'checkout' },
         },
       ]);
+      // The bus delivers on a later tick: wait for the stage to store it.
+      let after = await anomalies.list({ kind: 'novel-template' });
+      for (let i = 0; i < 100 && after.length === before.length; i++) {
+        await new Promise(r => setTimeout(r, 50));
+        after = await anomalies.list({ kind: 'novel-template' });
+      }
       unlisten();
-      const after = await anomalies.list({ kind: 'novel-template' });
       expect(after.length).toBe(before.length + 1);
       expect(after[0]).toMatchObject({
         entityRef: CHECKOUT,

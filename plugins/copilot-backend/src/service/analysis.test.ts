@@ -1,6 +1,7 @@
 import { startTestBackend, mockServices } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import request from 'supertest';
+import { mulberry32 } from '../engine/detect/stats';
 import { copilotPlugin } from '../plugin';
 
 jest.setTimeout(60_000);
@@ -29,23 +30,12 @@ const entity = (
   ],
 });
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Three hours of signals: the database slows down 12 minutes before the end, its callers' latency and
  * errors follow a minute later; the database got a config change just before.
  */
 function signals(endMs: number) {
-  const r = rng(3);
+  const r = mulberry32(3);
   const out: object[] = [];
   const start = endMs - 180 * MINUTE;
   const faultAt = endMs - 12 * MINUTE;

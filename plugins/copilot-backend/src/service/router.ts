@@ -653,23 +653,6 @@ export async function createRouter(
       .json(await options.alerts.handle(normalizeAlerts(parsed.data)));
   });
 
-  router.get('/v1/incidents/:id', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
-    });
-    const incident = await incidents.get(req.params.id);
-    const [decision] = await permissions.authorize(
-      [{ permission: copilotIncidentReadPermission, resourceRef: incident.id }],
-      { credentials },
-    );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      // Do not reveal that the incident exists.
-      throw new NotFoundError(`No incident with id '${req.params.id}'`);
-    }
-    const analysis = await options.analysis?.store.latest(incident.id);
-    res.json(analysis ? { ...incident, analysis } : incident);
-  });
-
   /** The incident, when the caller may read it (404 otherwise, so its existence is not revealed). */
   async function readableIncident(req: express.Request) {
     const credentials = await httpAuth.credentials(req, {
@@ -685,6 +668,12 @@ export async function createRouter(
     }
     return { incident, credentials };
   }
+
+  router.get('/v1/incidents/:id', async (req, res) => {
+    const { incident } = await readableIncident(req);
+    const analysis = await options.analysis?.store.latest(incident.id);
+    res.json(analysis ? { ...incident, analysis } : incident);
+  });
 
   // Root-cause analysis as a task: 202 with the task at once; progress at /tasks/:id/stream.
   router.post('/v1/incidents/:id/analyze', optionalJson, async (req, res) => {
