@@ -163,7 +163,10 @@ describe('DetectStage', () => {
       const cpu = found.find(a => a.metric === 'cpu_usage');
       expect(cpu).toBeUndefined();
 
-      expect(events.flatMap(e => e.anomalies.map(a => a.id))).toEqual(
+      const published = () => events.flatMap(e => e.anomalies.map(a => a.id));
+      for (let i = 0; i < 100 && !published().includes(errors!.id); i++)
+        await new Promise(r => setTimeout(r, 20));
+      expect(published()).toEqual(
         expect.arrayContaining([latency!.id, errors!.id]),
       );
       const status = await anomalies.status(CHECKOUT);
