@@ -133,4 +133,48 @@ describe('scoreSeries', () => {
     expect(sigmaStrength(8, 4)).toBeGreaterThan(sigmaStrength(4, 4));
     expect(sigmaStrength(1000, 4)).toBeLessThanOrEqual(1);
   });
+
+  it('reports the strongest abnormal run, preferring one still going on by preferEndAfterMs', () => {
+    // A small early excursion does not hide the main one.
+    const a = scoreSeries(
+      make(
+        m =>
+          100 +
+          5 * noise(m) +
+          (m >= 62 && m <= 64 ? 40 : 0) +
+          (m >= 78 ? 300 : 0),
+      ),
+      window,
+    )!;
+    expect(a.onsetMs).toBe(T0 + 78 * MIN);
+    // An older, stronger excursion loses against one that lasts into the period of interest.
+    const older = make(
+      m =>
+        100 +
+        5 * noise(m) +
+        (m >= 62 && m <= 66 ? 300 : 0) +
+        (m >= 78 ? 80 : 0),
+    );
+    expect(scoreSeries(older, window)!.onsetMs).toBe(T0 + 62 * MIN);
+    const b = scoreSeries(older, {
+      ...window,
+      preferEndAfterMs: T0 + 70 * MIN,
+    })!;
+    expect(b.onsetMs).toBe(T0 + 78 * MIN);
+  });
+
+  it('dates the main excursion apart from a milder lead-in merged into the run', () => {
+    const a = scoreSeries(
+      make(
+        m =>
+          100 +
+          5 * noise(m) +
+          (m >= 70 && m < 75 ? 12 : 0) +
+          (m >= 75 ? 300 : 0),
+      ),
+      window,
+    )!;
+    expect(a.onsetMs).toBeLessThan(T0 + 75 * MIN);
+    expect(a.mainOnsetMs).toBe(T0 + 75 * MIN);
+  });
 });

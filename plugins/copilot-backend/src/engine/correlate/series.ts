@@ -22,6 +22,12 @@ export interface ScoreSeriesOptions {
    * fallback split.
    */
   thinSplitMaxMs?: number;
+  /**
+   * When several abnormal runs are found, those ending at or after this time are preferred (e.g.
+   * the alert minus the relevance span): an older excursion is reported only when much stronger.
+   * Default: the strongest run wins.
+   */
+  preferEndAfterMs?: number;
   /** Robust sigmas a point must exceed to start an anomaly. Default 4. */
   k?: number;
   /** Default 6. */
@@ -70,6 +76,60 @@ function splitBaseline(
       baseline.push(s.values[i]);
   }
   return { baseline, count: baseline.length };
+}
+
+/** One abnormal run of a z-scored series. */
+interface Run {
+  onset: number;
+  end: number;
+  peak: number;
+  /** Largest deviation held over two consecutive points (robust sigmas). */
+  sustained: number;
+  sign: number;
+}
+
+/**
+ * The first abnormal run starting at or after `from`: a point beyond k robust sigmas confirmed by
+ * the next points, walked back to where the excursion began and forward while it lasts (beyond
+ * k/2, bridging single-point gaps).
+ */
+function findRun(z: number[], from: number, k: number): Run | undefined {
+  let onset = -1;
+  for (let i = from; i < z.length && onset < 0; i++) {
+    if (Math.abs(z[i]) < k) continue;
+    const sign = Math.sign(z[i]);
+    const w = Math.min(3, z.length - 1 - i);
+    if (w === 0) {
+      if (Math.abs(z[i]) >= 1.5 * k) onset = i;
+      continue;
+    }
+    let stay = 0;
+    for (let j = i + 1; j <= i + w; j++)
+      if (Math.sign(z[j]) === sign && Math.abs(z[j]) >= k / 2) stay++;
+    // Confirmed when most of the next points stay abnormal, or at least the next one does (a short
+    // run is still an anomaly; the persistence factor makes it a weak one).
+    const next = Math.sign(z[i + 1]) === sign && Math.abs(z[i + 1]) >= k / 2;
+    if (stay >= Math.ceil((2 * w) / 3) || next) onset = i;
+  }
+  if (onset < 0) return undefined;
+  const sign = Math.sign(z[onset]);
+  // A ramp starts before it crosses k: walk back to where the excursion began (beyond k/2).
+  while (onset > from && sign * z[onset - 1] >= k / 2) onset--;
+  const abnormal = (j: number) =>
+    Math.sign(z[j]) === sign && Math.abs(z[j]) >= k / 2;
+  let end = onset;
+  for (let j = onset + 1; j < z.length; j++) {
+    if (abnormal(j)) end = j;
+    else if (!(j + 1 < z.length && abnormal(j + 1))) break;
+  }
+  let sustained = 0;
+  let peak = onset;
+  for (let j = onset; j <= end; j++) {
+    if (sign * z[j] > sign * z[peak]) peak = j;
+    const next = j < end ? Math.abs(z[j + 1]) : Math.abs(z[j]) * 0.7;
+    sustained = Math.max(sustained, Math.min(Math.abs(z[j]), next));
+  }
+  return { onset, end, peak, sustained, sign };
 }
 
 /**
@@ -148,47 +208,41 @@ export function scoreSeries(
   }
   const z = vs.map(v => (v - m) / sd);
 
-  let onset = -1;
-  for (let i = 0; i < z.length && onset < 0; i++) {
-    if (Math.abs(z[i]) < k) continue;
-    const sign = Math.sign(z[i]);
-    const w = Math.min(3, z.length - 1 - i);
-    if (w === 0) {
-      if (Math.abs(z[i]) >= 1.5 * k) onset = i;
-      continue;
+  const stepMs =
+    ts.length > 1 ? (ts[ts.length - 1] - ts[0]) / (ts.length - 1) : MINUTE;
+  // Every abnormal run; the strongest is reported (preferring runs still going on by
+  // `preferEndAfterMs`), so an early mild wobble does not hide the main excursion.
+  let best: Run | undefined;
+  let bestRank = -1;
+  for (let i = 0; i < z.length; ) {
+    const run = findRun(z, i, k);
+    if (!run) break;
+    const runMs = ts[run.end] - ts[run.onset] + stepMs;
+    const persistence = Math.min(1, 0.4 + (0.6 * runMs) / (5 * MINUTE));
+    const late =
+      options.preferEndAfterMs === undefined ||
+      ts[run.end] >= options.preferEndAfterMs;
+    const rank =
+      sigmaStrength(Math.min(100, run.sustained), k) *
+      persistence *
+      readSymptom(kind, s.metric, run.sign > 0 ? 'up' : 'down').weight *
+      (late ? 1 : 0.25);
+    if (rank > bestRank) {
+      bestRank = rank;
+      best = run;
     }
-    let stay = 0;
-    for (let j = i + 1; j <= i + w; j++)
-      if (Math.sign(z[j]) === sign && Math.abs(z[j]) >= k / 2) stay++;
-    // Confirmed when most of the next points stay abnormal, or at least the next one does (a short
-    // run is still an anomaly; the persistence factor below makes it a weak one).
-    const next = Math.sign(z[i + 1]) === sign && Math.abs(z[i + 1]) >= k / 2;
-    if (stay >= Math.ceil((2 * w) / 3) || next) onset = i;
+    i = run.end + 1;
   }
-  if (onset < 0) return undefined;
-
-  const sign = Math.sign(z[onset]);
-  // A ramp starts before it crosses k: walk back to where the excursion began (beyond k/2).
-  while (onset > 0 && sign * z[onset - 1] >= k / 2) onset--;
-  const abnormal = (j: number) =>
-    Math.sign(z[j]) === sign && Math.abs(z[j]) >= k / 2;
-  let end = onset;
-  for (let j = onset + 1; j < z.length; j++) {
-    if (abnormal(j)) end = j;
-    else if (!(j + 1 < z.length && abnormal(j + 1))) break;
-  }
-  let sustained = 0;
-  let peak = onset;
-  for (let j = onset; j <= end; j++) {
-    if (sign * z[j] > sign * z[peak]) peak = j;
-    const next = j < end ? Math.abs(z[j + 1]) : Math.abs(z[j]) * 0.7;
-    sustained = Math.max(sustained, Math.min(Math.abs(z[j]), next));
-  }
+  if (!best) return undefined;
+  const { onset, end, peak, sustained, sign } = best;
+  // The main excursion: back from the peak while beyond a third of its deviation (an earlier,
+  // milder wobble that merged into the run does not date the main symptom).
+  let mainOnset = peak;
+  const mainCut = Math.max(k, Math.abs(z[peak]) / 3);
+  while (mainOnset > onset && sign * z[mainOnset - 1] >= mainCut) mainOnset--;
   const runLength = end - onset + 1;
   const sigmas = Math.min(100, sustained);
   // Persistence in time, not points: 5 minutes abnormal counts fully, whatever the step.
-  const stepMs =
-    ts.length > 1 ? (ts[ts.length - 1] - ts[0]) / (ts.length - 1) : MINUTE;
   const runMs = ts[end] - ts[onset] + stepMs;
   const persistence = Math.min(1, 0.4 + (0.6 * runMs) / (5 * MINUTE));
   const direction = sign > 0 ? 'up' : 'down';
@@ -219,6 +273,7 @@ export function scoreSeries(
     metric: s.metric,
     template: s.template,
     onsetMs: ts[onset],
+    mainOnsetMs: ts[mainOnset],
     peakMs: ts[peak],
     endMs: ts[end],
     score,

@@ -109,6 +109,12 @@ export interface SeriesAnomaly {
   template?: string;
   /** First point beyond k robust sigmas that stays abnormal. */
   onsetMs: number;
+  /**
+   * Onset of the main excursion: walking back from the peak while the deviation stays beyond a
+   * third of the peak's (and beyond k). Later than `onsetMs` when a milder wobble merged into the
+   * run first. Absent for detector windows.
+   */
+  mainOnsetMs?: number;
   peakMs: number;
   /** End of the abnormal run (last abnormal point). */
   endMs: number;

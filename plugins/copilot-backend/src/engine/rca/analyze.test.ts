@@ -1,7 +1,8 @@
 import type { Anomaly } from '@devops-copilot/backstage-plugin-copilot-common';
 import { buildTopology } from '../correlate/topology';
 import type { SeriesInput } from '../correlate/types';
-import { analyze } from './analyze';
+import { analyze, standsOut } from './analyze';
+import type { Candidate } from './rank';
 import type { AnalyzeInput, AnalyzeResult } from './types';
 import {
   at,
@@ -438,5 +439,115 @@ describe('analyze', () => {
       series: dbCascade().map(late),
     });
     expect(result.hypotheses[0].entityRef).toBe(SHOP.ordersDb);
+  });
+
+  it('does not blame a dependency whose added latency is far smaller than its caller’s', () => {
+    // orders-db gets 3 ms slower a minute early (many sigmas of its quiet baseline); orders-service
+    // then gets 500 ms slower and the rise climbs to the storefront. 3 ms cannot account for
+    // 500 ms: orders-service is the root.
+    const slower = (onset: number, by: number) => (m: number, v: number) =>
+      m >= onset ? v + by : undefined;
+    const result = run({
+      alert: {
+        entityRef: SHOP.storefront,
+        atMs: at(75),
+        title: 'storefront latency p95 above its SLO',
+      },
+      series: [
+        series(SHOP.ordersDb, 'latency_p95_ms', 5, 0.2, slower(69, 3)),
+        series(SHOP.orders, 'latency_p95_ms', 100, 5, slower(70, 500)),
+        series(SHOP.checkout, 'latency_p95_ms', 100, 5, slower(71, 500)),
+        series(SHOP.gateway, 'latency_p95_ms', 100, 5, slower(72, 500)),
+        series(SHOP.storefront, 'latency_p95_ms', 100, 5, slower(73, 500)),
+        ...healthy(SHOP.search),
+        ...healthy(SHOP.searchDb),
+      ],
+    });
+    expectEvidenceInvariant(result);
+    expect(result.abstained).toBe(false);
+    expect(result.hypotheses[0].entityRef).toBe(SHOP.orders);
+    expect(result.hypotheses.map(h => h.entityRef)).toContain(SHOP.ordersDb);
+  });
+
+  it('does not make an erroring caller the victim of a dependency that only got slower', () => {
+    // orders-db is three times slower from minute 69 (no errors); orders-service starts failing
+    // requests at 70 without getting slower: its errors are its own.
+    const result = run({
+      alert: {
+        entityRef: SHOP.storefront,
+        atMs: at(75),
+        title: 'storefront: 5xx rate above 1%',
+      },
+      series: [
+        series(SHOP.ordersDb, 'latency_p95_ms', 5, 0.2, (m, v) =>
+          m >= 69 ? v * 3 : undefined,
+        ),
+        ...[SHOP.orders, SHOP.checkout, SHOP.gateway, SHOP.storefront].map(
+          (ref, i) =>
+            series(ref, 'http_5xx_rate', 0.002, 0.0005, (m, v) =>
+              m >= 70 + Math.min(i, 3) ? 0.2 + v : undefined,
+            ),
+        ),
+        ...[SHOP.orders, SHOP.checkout, SHOP.gateway, SHOP.storefront].map(
+          ref => series(ref, 'latency_p95_ms', 100, 5),
+        ),
+        ...healthy(SHOP.search),
+      ],
+    });
+    expectEvidenceInvariant(result);
+    expect(result.abstained).toBe(false);
+    expect(result.hypotheses[0].entityRef).toBe(SHOP.orders);
+  });
+
+  it('treats a symptom established long before the alert entity’s as pre-existing', () => {
+    // search and search-db have been slow since minute 61 while the storefront stayed healthy;
+    // orders-service breaks at 72 and the storefront follows at 74.
+    const slow = (onset: number) => (m: number, v: number) =>
+      m >= onset ? v * 4 : undefined;
+    const result = run({
+      alert: {
+        entityRef: SHOP.storefront,
+        atMs: at(75),
+        title: 'storefront latency p95 above its SLO',
+      },
+      series: [
+        series(SHOP.searchDb, 'latency_p95_ms', 100, 5, slow(61)),
+        series(SHOP.search, 'latency_p95_ms', 100, 5, slow(61)),
+        series(SHOP.orders, 'latency_p95_ms', 100, 5, slow(72)),
+        series(SHOP.checkout, 'latency_p95_ms', 100, 5, slow(73)),
+        series(SHOP.gateway, 'latency_p95_ms', 100, 5, slow(73)),
+        series(SHOP.storefront, 'latency_p95_ms', 100, 5, slow(74)),
+        ...healthy(SHOP.ordersDb),
+      ],
+    });
+    expectEvidenceInvariant(result);
+    // Not two independent faults: the old slowness is background, not a second root cause.
+    expect(result.abstained).toBe(false);
+    expect(result.hypotheses[0].entityRef).toBe(SHOP.orders);
+  });
+
+  it('lets a clear candidate on the alert’s path stand out, but not a weak, pre-existing or unrelated one', () => {
+    const base: Candidate = {
+      entityRef: SHOP.orders,
+      failure: 0.9,
+      load: 0,
+      own: 0.9,
+      loadRoot: false,
+      explained: 0.2,
+      totalMass: 3,
+      explains: [],
+      explainedMass: new Map(),
+      penalty: 0.5,
+      loadPenalty: 0,
+      earliness: 1,
+      changeLikelihood: 0,
+      alertRelated: 1,
+      preexisting: 0,
+      score: 4,
+    };
+    expect(standsOut(base)).toBe(true);
+    expect(standsOut({ ...base, own: 0.4 })).toBe(false);
+    expect(standsOut({ ...base, preexisting: 0.8 })).toBe(false);
+    expect(standsOut({ ...base, alertRelated: 0 })).toBe(false);
   });
 });

@@ -79,6 +79,48 @@ function symptomMatcher(
     re.test(a.metric) || (a.template !== undefined && re.test(a.template));
 }
 
+/** Share of an entity's strongest symptom score that still dates its symptom's onset. */
+const MAIN_SYMPTOM_SHARE = 0.8;
+
+/** Latency series whose values add up along synchronous calls (a duration in a unit). */
+const LATENCY_SERIES = /(latency|duration|response.?time|_ms$|_seconds$)/i;
+
+/**
+ * Per entity, the absolute rise of each latency series that went up (peak minus baseline), for
+ * comparing magnitudes between callers and dependencies (rank.ts `latencyShare`).
+ */
+function latencyRises(
+  entities: ReadonlyMap<string, EntityAnomaly>,
+): Map<string, Map<string, number>> {
+  const out = new Map<string, Map<string, number>>();
+  for (const e of entities.values()) {
+    for (const a of e.anomalies) {
+      if (a.kind !== 'metric' || a.direction !== 'up') continue;
+      if (a.baseline === undefined || a.peakValue === undefined) continue;
+      if (!LATENCY_SERIES.test(a.metric)) continue;
+      let m = out.get(e.entityRef);
+      if (!m) out.set(e.entityRef, (m = new Map()));
+      m.set(a.metric, Math.max(m.get(a.metric) ?? 0, a.peakValue - a.baseline));
+    }
+  }
+  return out;
+}
+
+/** Own anomaly strength of a candidate that stands out (a clear, sustained deviation). */
+const STANDS_OUT_OWN = 0.5;
+
+/**
+ * A candidate stands out when it shows the alert's symptom clearly itself, is related to the
+ * alert entity (on the anomalous path below it) and its symptom is not pre-existing. Then a low
+ * softmax confidence (many entities degraded together, several plausible) is no reason to
+ * abstain: the ranking still names where to look first.
+ */
+export function standsOut(c: Candidate): boolean {
+  return (
+    c.own >= STANDS_OUT_OWN && c.alertRelated >= 0.5 && c.preexisting <= 0.5
+  );
+}
+
 /** Competing changes this close to the onset are cited as counter-evidence of the top hypothesis. */
 const COMPETING_CHANGE_MS = 30 * 60_000;
 
@@ -153,6 +195,9 @@ function collectAnomalies(
       baselineFromMs: input.baselineFromMs,
       fallbackSplitMs,
       thinSplitMaxMs: input.alert?.atMs,
+      preferEndAfterMs: input.alert
+        ? input.alert.atMs - opts.relevanceMs
+        : undefined,
       k: opts.k,
     });
     if (a) out.push(a);
@@ -284,14 +329,16 @@ function draftHypothesis(
 /**
  * Ranks root-cause hypotheses for an incident.
  *
- * 1. Series are scored against their baseline (median/MAD; onset = first point beyond k robust
- *    sigmas that stays abnormal) and merged with detector anomaly windows; per entity, the onset
- *    is the earliest strong anomaly.
+ * 1. Series are scored against their baseline (median/MAD; the strongest abnormal run, preferring
+ *    one still going on near the alert; onset = first point beyond k robust sigmas that stays
+ *    abnormal) and merged with detector anomaly windows; per entity, the onset is the earliest
+ *    strong anomaly, and the onset of the alert's symptom the start of its main excursion.
  * 2. Each change gets a change-impact likelihood (timing, topology, history).
  * 3. Candidates (anomalous or changed entities) are scored (rank.ts), classified (classify.ts),
  *    calibrated with an explicit unexplained alternative (calibrate.ts).
  * 4. It abstains (a first `none` hypothesis saying why) when the best confidence is below
- *    `minConfidence` and below the unexplained share, or two strong candidates unrelated in the catalog each explain their own
+ *    `minConfidence` and below the unexplained share and none of the first three candidates stands
+ *    out (`standsOut`), or two strong candidates unrelated in the catalog each explain their own
  *    share of the anomalies.
  *
  * Every hypothesis returned cites at least one evidence row; candidates without any are dropped.
@@ -317,6 +364,7 @@ export function analyze(input: AnalyzeInput): AnalyzeResult {
   const matches = symptomMatcher(input.alert?.title);
   let pathStrength: Map<string, number> | undefined;
   let symptomOnset: Map<string, number> | undefined;
+  let alertSymptomOnset: number | undefined;
 
   if (matches) {
     pathStrength = new Map();
@@ -326,12 +374,46 @@ export function analyze(input: AnalyzeInput): AnalyzeResult {
         a => a.symptom === 'failure' && matches(a),
       );
       pathStrength.set(e.entityRef, combineStrengths(same.map(a => a.score)));
-      const strong = same.filter(a => a.score >= 0.3);
+      // The onset of its main symptom: the strongest matching series and those nearly as strong
+      // (a faint early wobble of one statistic does not date the symptom).
+      const top = Math.max(0, ...same.map(a => a.score));
+      const strong = same.filter(
+        a => a.score >= Math.max(0.3, MAIN_SYMPTOM_SHARE * top),
+      );
       if (strong.length)
-        symptomOnset.set(e.entityRef, Math.min(...strong.map(a => a.onsetMs)));
+        symptomOnset.set(
+          e.entityRef,
+          Math.min(...strong.map(a => a.mainOnsetMs ?? a.onsetMs)),
+        );
+      // The alert entity's symptom is dated by its first clear sign: a candidate is judged
+      // pre-existing only against the earliest the incident can have started.
+      const clear = same.filter(a => a.score >= 0.3);
+      if (e.entityRef === alertRef && clear.length)
+        alertSymptomOnset = Math.min(...clear.map(a => a.onsetMs));
     }
   }
+  const latencyAlert =
+    input.alert?.title !== undefined &&
+    SYMPTOMS[0].alert.test(input.alert.title) &&
+    !SYMPTOMS[1].alert.test(input.alert.title);
+  const latencyRise = latencyRises(entities);
+  const latencyOnly = new Set<string>();
+  for (const e of entities.values()) {
+    const failures = e.anomalies.filter(
+      a => a.symptom === 'failure' && a.score >= 0.1,
+    );
+    if (
+      failures.length &&
+      failures.every(a => a.kind === 'metric' && LATENCY_SERIES.test(a.metric))
+    )
+      latencyOnly.add(e.entityRef);
+  }
   const candidates = rankCandidates({
+    latencyRise,
+    latencyOnly,
+    latencyAlert,
+    alertAtMs: input.alert?.atMs,
+    alertSymptomOnset,
     pathStrength,
     symptomOnset,
     typePriors: opts.typePriors,
@@ -405,7 +487,8 @@ export function analyze(input: AnalyzeInput): AnalyzeResult {
       : 'no series left its baseline band and no change is near the window';
   } else if (
     confidences[0] < opts.minConfidence &&
-    confidences[0] < unexplained
+    confidences[0] < unexplained &&
+    !drafts.slice(0, 3).some(d => standsOut(d.candidate))
   ) {
     abstainReason = `the best candidate, ${entityName(
       top.candidate.entityRef,

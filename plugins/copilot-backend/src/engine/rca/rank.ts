@@ -7,6 +7,12 @@
 //   before its own;
 // - penalty: one of its own dependencies was anomalous as early (it is then likely a victim), and
 //   loadPenalty: it sits on the call path of a load root whose traffic rose first;
+// - magnitudes: latency adds up along synchronous calls, so a dependency that only got slower
+//   accounts for a caller's symptoms only as far as its own added latency goes (`latencyShare`,
+//   `inheritedShare`): it weighs the victim penalty, and, for a latency alert, the explained share
+//   and the relation to the alert;
+// - preexisting: its symptom was there well before the alert entity's (longer than propagation
+//   takes) while the alert entity stayed healthy: background, not what set the incident off;
 // - earliness: its onset against the alert's symptom onset (or the incident's first onset);
 // - change: the likelihood of its best change (correlate/changes.ts);
 // - alert: how strongly the alert entity reaches it through anomalous callers (widest path);
@@ -45,6 +51,8 @@ export interface Candidate {
   changeLikelihood: number;
   /** 1 when the alert entity is it or depends on it (or there is no alert), less otherwise. */
   alertRelated: number;
+  /** In [0, 1]: its symptom predates the alert entity's by more than propagation explains. */
+  preexisting: number;
   score: number;
 }
 
@@ -61,10 +69,27 @@ export interface RankContext {
    * errors, ...): the anomalous path from the alert follows these. Default: failure strength.
    */
   pathStrength?: ReadonlyMap<string, number>;
+  /** When the alert fired (dates the alert's symptom when its entity shows none). */
+  alertAtMs?: number;
+  /**
+   * The first clear sign of the alert's symptom at the alert entity (default: its entry in
+   * `symptomOnset`).
+   */
+  alertSymptomOnset?: number;
   /** Per entity, the onset of its strong anomalies matching the alert's symptom. */
   symptomOnset?: ReadonlyMap<string, number>;
   /** Score offsets by catalog `spec.type` (see `AnalyzeOptions.typePriors`). */
   typePriors?: Readonly<Record<string, number>>;
+  /**
+   * Per entity, the absolute rise of each latency series (metric -> peak minus baseline, in the
+   * series' unit), when the alert is about latency. Latency adds up along synchronous calls, so a
+   * dependency can only account for as much of a caller's rise as it rose itself.
+   */
+  latencyRise?: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  /** Entities whose failure symptoms are all latency (slower, not failing). */
+  latencyOnly?: ReadonlySet<string>;
+  /** The alert names a latency symptom: magnitudes also weigh what a candidate explains. */
+  latencyAlert?: boolean;
 }
 
 /** Weights of the log-linear score (fixed by design, not learned; see the module comment). */
@@ -76,6 +101,7 @@ export const WEIGHTS = {
   earliness: 0.7,
   change: 3,
   alert: 2,
+  preexisting: 3,
 } as const;
 
 const EARLINESS_DECAY_MS = 5 * 60_000;
@@ -86,12 +112,18 @@ const EARLINESS_DECAY_MS = 5 * 60_000;
  */
 const LOAD_TOLERANCE_MS = 5 * 60_000;
 
+/**
+ * Load strength an entity needs to be where a load increase enters: the same bar as a traffic
+ * surge in classify.ts (a faint rise in requests, within a few sigmas, is ordinary traffic drift).
+ */
+const LOAD_ROOT_MIN = 0.4;
+
 function isLoadRoot(
   ref: string,
   e: EntityAnomaly | undefined,
   ctx: RankContext,
 ): boolean {
-  if (!e || e.load < 0.3 || e.loadOnsetMs === undefined) return false;
+  if (!e || e.load < LOAD_ROOT_MIN || e.loadOnsetMs === undefined) return false;
   // A load rise that follows the entity's own failure is retries or a consequence, not a cause.
   if (e.failure >= 0.3 && e.loadOnsetMs > e.onsetMs + ctx.slackMs) return false;
   for (const d of ctx.graph.transitiveDependents(ref).keys()) {
@@ -195,6 +227,97 @@ function symptomTiming(
   );
 }
 
+/**
+ * A dependency whose latency rose by this share of a caller's rise (same metric) can fully account
+ * for it; less, and it accounts for proportionally less.
+ */
+const MAGNITUDE_FULL_SHARE = 0.2;
+
+/**
+ * How much of `to`'s latency rise `from`'s own rise can account for, in [0, 1]: per latency metric
+ * both have, min(1, rise(from) / (MAGNITUDE_FULL_SHARE * rise(to))), the least over the metrics (it
+ * must account for every statistic that rose: mean, median, tail). 1
+ * when not comparable (no latency rise known for either, or no metric in common).
+ */
+export function latencyShare(
+  rise: ReadonlyMap<string, ReadonlyMap<string, number>> | undefined,
+  from: string,
+  to: string,
+): number {
+  const a = rise?.get(from);
+  const b = rise?.get(to);
+  if (!a || !b || from === to) return 1;
+  let sum = 0;
+  let n = 0;
+  for (const [metric, rb] of b) {
+    const ra = a.get(metric);
+    if (ra === undefined || !(rb > 0)) continue;
+    sum += Math.min(1, Math.max(0, ra) / (MAGNITUDE_FULL_SHARE * rb));
+    n++;
+  }
+  return n ? sum / n : 1;
+}
+
+/**
+ * How much of `to`'s symptoms `from` (a dependency) can account for through latency: a dependency
+ * that only got slower passes on at most its own added latency, so a caller whose latency rose far
+ * more, or did not rise at all, did not inherit its failure from it. 1 when `from` also fails in
+ * other ways (errors, saturation) or when magnitudes are unknown.
+ */
+function inheritedShare(ctx: RankContext, from: string, to: string): number {
+  if (!ctx.latencyRise) return 1;
+  if (
+    ctx.latencyOnly?.has(from) &&
+    ctx.latencyRise.has(from) &&
+    !ctx.latencyRise.has(to)
+  )
+    return 0;
+  if (!ctx.latencyOnly?.has(from) && !ctx.latencyAlert) return 1;
+  return latencyShare(ctx.latencyRise, from, to);
+}
+
+/**
+ * Beyond this lead over the alert entity's own symptom, a candidate's symptom was already there
+ * while the alert entity was still healthy: pre-existing rather than what set the incident off.
+ */
+const PREEXISTING_LEAD_MS = SYMPTOM_LEAD_MS + 60_000;
+const PREEXISTING_DECAY_MS = 2.5 * 60_000;
+
+/**
+ * How long after its symptom's onset an alert is assumed to fire, when the symptom itself was not
+ * detected at the alert entity (SLO alerts evaluate over a few minutes).
+ */
+const ALERT_DELAY_MS = 5 * 60_000;
+
+/** In [0, 1]: how clearly a symptom this far ahead of the alert's was pre-existing. */
+function preexistingScore(lead: number): number {
+  if (lead <= PREEXISTING_LEAD_MS) return 0;
+  return 1 - Math.exp(-(lead - PREEXISTING_LEAD_MS) / PREEXISTING_DECAY_MS);
+}
+
+/**
+ * When the alert's symptom started at the alert entity, and whether that was detected in its
+ * series. Detected, it is still no later than the alert (within a sampling step): the alert asserts
+ * its symptom by the time it fired. Not detected, the alert itself dates it: it fired up to an
+ * evaluation delay (ALERT_DELAY_MS) after the onset.
+ */
+function alertSymptomOnsetOf(ctx: RankContext): {
+  onsetMs?: number;
+  detected: boolean;
+} {
+  const detected = ctx.alertEntityRef
+    ? ctx.alertSymptomOnset ?? ctx.symptomOnset?.get(ctx.alertEntityRef)
+    : undefined;
+  if (detected !== undefined) {
+    const cap =
+      ctx.alertAtMs !== undefined ? ctx.alertAtMs + ctx.slackMs : Infinity;
+    return { onsetMs: Math.min(detected, cap), detected: true };
+  }
+  if (ctx.symptomOnset && ctx.alertAtMs !== undefined)
+    return { onsetMs: ctx.alertAtMs - ALERT_DELAY_MS, detected: false };
+  return { detected: false };
+}
+
 /** Scores every candidate; the result is sorted best first. */
 export function rankCandidates(ctx: RankContext): Candidate[] {
   const { entities, graph, slackMs } = ctx;
@@ -253,6 +376,8 @@ export function rankCandidates(ctx: RankContext): Candidate[] {
       ? alertEntity.onsetMs
       : undefined;
 
+  const { onsetMs: alertSymptomOnset, detected: alertOnsetDetected } =
+    alertSymptomOnsetOf(ctx);
   const out: Candidate[] = [];
   for (const ref of refs) {
     const e = entities.get(ref);
@@ -285,7 +410,8 @@ export function rankCandidates(ctx: RankContext): Candidate[] {
           continue;
         let m = 0;
         let depth = dependents.get(x);
-        if (depth !== undefined) m = ex.failure;
+        if (depth !== undefined)
+          m = ex.failure * (ctx.latencyAlert ? inheritedShare(ctx, ref, x) : 1);
         // Extra traffic only reaches callees whose own request volume rose too.
         if (loadRoot && dependencies.has(x) && ex.load >= 0.3) {
           m = ex.failure + ex.load;
@@ -312,7 +438,10 @@ export function rankCandidates(ctx: RankContext): Candidate[] {
         // own symptom (a faint wobble below cannot explain a strong failure here).
         const ratio = Math.min(1, de.failure / Math.max(own, 1e-9));
         const p =
-          de.failure * ratio * (de.onsetMs < onsetMs - slackMs ? 1 : 0.8);
+          de.failure *
+          ratio *
+          (de.onsetMs < onsetMs - slackMs ? 1 : 0.8) *
+          inheritedShare(ctx, d, ref);
         if (p > penalty) {
           penalty = p;
           victimOf = {
@@ -336,14 +465,19 @@ export function rankCandidates(ctx: RankContext): Candidate[] {
         }
       }
     }
-    const alertSymptomOnset = ctx.alertEntityRef
-      ? ctx.symptomOnset?.get(ctx.alertEntityRef)
-      : undefined;
     const ownSymptomOnset = ctx.symptomOnset?.get(ref);
     const earliness =
       alertSymptomOnset !== undefined && ownSymptomOnset !== undefined
-        ? symptomTiming(ownSymptomOnset, alertSymptomOnset, slackMs)
+        ? symptomTiming(
+            ownSymptomOnset,
+            alertSymptomOnset,
+            alertOnsetDetected ? slackMs : slackMs + ALERT_DELAY_MS,
+          )
         : timingScore(onsetMs, firstOnset, alertOnset, slackMs);
+    const preexisting =
+      alertSymptomOnset !== undefined && ownSymptomOnset !== undefined
+        ? preexistingScore(alertSymptomOnset - ownSymptomOnset)
+        : 0;
     let alertRelated = 1;
     if (ctx.alertEntityRef && ref !== ctx.alertEntityRef) {
       const width = onPath?.get(ref);
@@ -352,6 +486,8 @@ export function rankCandidates(ctx: RankContext): Candidate[] {
       else if (alertDeps?.has(ref)) alertRelated = 0.5;
       else if (loadRoot && alertDependents?.has(ref)) alertRelated = 0.8;
       else alertRelated = 0;
+      if (ctx.latencyAlert)
+        alertRelated *= latencyShare(ctx.latencyRise, ref, ctx.alertEntityRef);
     }
     const g = Math.max(Math.min(1, own / 0.6), changeLikelihood);
     const score =
@@ -361,7 +497,8 @@ export function rankCandidates(ctx: RankContext): Candidate[] {
       WEIGHTS.loadPenalty * loadPenalty +
       WEIGHTS.earliness * earliness * g +
       WEIGHTS.change * changeLikelihood +
-      WEIGHTS.alert * alertRelated +
+      WEIGHTS.alert * alertRelated -
+      WEIGHTS.preexisting * preexisting * Math.min(1, own / 0.6) +
       (ctx.typePriors?.[graph.node(ref)?.type ?? ''] ?? 0);
     out.push({
       entityRef: ref,
@@ -382,6 +519,7 @@ export function rankCandidates(ctx: RankContext): Candidate[] {
       change,
       changeLikelihood,
       alertRelated,
+      preexisting,
       score,
     });
   }
