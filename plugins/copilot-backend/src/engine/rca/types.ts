@@ -1,5 +1,8 @@
 // Input and output types of the root-cause analysis.
-import type { Anomaly } from '@devops-copilot/backstage-plugin-copilot-common';
+import type {
+  Anomaly,
+  RootCauseKind,
+} from '@devops-copilot/backstage-plugin-copilot-common';
 import type {
   ChangeEventInput,
   PastIncident,
@@ -7,18 +10,8 @@ import type {
   Topology,
 } from '../correlate/types';
 
-/** Root-cause kinds (the incident case format's `truth.kind`). */
-export type RootCauseKind =
-  | 'bad_deploy'
-  | 'config_change'
-  | 'flag_flip'
-  | 'dependency_failure'
-  | 'resource_saturation'
-  | 'memory_leak'
-  | 'traffic_surge'
-  | 'slow_query'
-  | 'network'
-  | 'none';
+/** Root-cause kinds (the incident case format's `truth.kind`), shared with the API's hypotheses. */
+export type { RootCauseKind };
 
 /** Kinds of evidence row. */
 export type EvidenceKind =
