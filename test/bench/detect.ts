@@ -31,11 +31,11 @@ import { mulberry32 } from '../../plugins/copilot-backend/src/engine/detect/stat
 const MINUTE = 60_000;
 const DAY = 1440;
 
-function arg(name: string, fallback: number): number {
+function arg(name: string, fallback: number, min = Number.MIN_VALUE): number {
   const i = process.argv.indexOf(`--${name}`);
   if (i < 0) return fallback;
   const v = Number(process.argv[i + 1]);
-  if (!Number.isFinite(v) || v <= 0) {
+  if (!Number.isFinite(v) || v < min) {
     console.error(
       `--${name} needs a positive number, got ${process.argv[i + 1]}`,
     );
@@ -271,8 +271,9 @@ function runShard(
 async function main() {
   const SERIES = Math.floor(arg('series', 10_000));
   const DAYS = arg('days', 7);
+  // --workers 0: everything on the main thread (to profile with --cpu-prof or --trace-gc).
   const WORKERS = Math.floor(
-    arg('workers', Math.min(2, availableParallelism())),
+    arg('workers', Math.min(2, availableParallelism()), 0),
   );
   const CHECKPOINT = Math.floor(arg('checkpoint-minutes', 30));
   const minutes = Math.round(DAYS * DAY);
@@ -282,24 +283,29 @@ async function main() {
     } points) on ${WORKERS} worker threads`,
   );
   const started = performance.now();
-  const per = Math.ceil(SERIES / WORKERS);
-  const results = await Promise.all(
-    Array.from({ length: WORKERS }, (_, w) => {
-      const from = w * per;
-      const to = Math.min(SERIES, from + per);
-      return new Promise<WorkerResult>((resolveResult, reject) => {
-        const worker = new Worker(__filename, {
-          execArgv: process.execArgv,
-          workerData: { from, to, minutes, checkpoint: CHECKPOINT },
-        });
-        worker.once('message', resolveResult);
-        worker.once('error', reject);
-        worker.once('exit', code => {
-          if (code !== 0) reject(new Error(`worker ${w} exited with ${code}`));
-        });
-      });
-    }),
-  );
+  // --workers 0: everything on the main thread (for profiling with --cpu-prof or --trace-gc).
+  const per = Math.ceil(SERIES / Math.max(1, WORKERS));
+  const results =
+    WORKERS === 0
+      ? [runShard(0, SERIES, minutes, CHECKPOINT)]
+      : await Promise.all(
+          Array.from({ length: WORKERS }, (_, w) => {
+            const from = w * per;
+            const to = Math.min(SERIES, from + per);
+            return new Promise<WorkerResult>((resolveResult, reject) => {
+              const worker = new Worker(__filename, {
+                execArgv: process.execArgv,
+                workerData: { from, to, minutes, checkpoint: CHECKPOINT },
+              });
+              worker.once('message', resolveResult);
+              worker.once('error', reject);
+              worker.once('exit', code => {
+                if (code !== 0)
+                  reject(new Error(`worker ${w} exited with ${code}`));
+              });
+            });
+          }),
+        );
   const wallS = (performance.now() - started) / 1000;
   const latency = new Histogram();
   const checkpoint = new Histogram();
