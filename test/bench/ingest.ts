@@ -13,7 +13,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SignalAggregator } from '../../plugins/copilot-backend/src/engine/ingest/aggregate';
@@ -23,6 +22,7 @@ import {
   resolveEntity,
 } from '../../plugins/copilot-backend/src/engine/ingest/resolve';
 import { benchLines, SERVICES, type BenchSignal } from './loggen';
+import { freePort } from '../support/net';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -163,17 +163,6 @@ function streamNdjson(
       req.end();
     };
     write();
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => ok(port));
-    });
-    srv.on('error', fail);
   });
 }
 

@@ -23,7 +23,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Entity } from '@backstage/catalog-model';
@@ -40,6 +39,7 @@ import { SignalStore } from '../../plugins/copilot-backend/src/stores/SignalStor
 import { TemplateStore } from '../../plugins/copilot-backend/src/stores/TemplateStore';
 import { withRelations } from '../eval/rca/relations';
 import { lineGenerator, prng, type BenchService } from './loggen';
+import { freePort } from '../support/net';
 
 function arg(name: string, fallback: number, allowZero = false): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -591,17 +591,6 @@ function* signalBatches(
 
 // ---------------------------------------------------------------------------------------------------
 // The backend
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => ok(port));
-    });
-    srv.on('error', fail);
-  });
-}
 
 interface Backend {
   port: number;

@@ -19,10 +19,10 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { loadCases, formatProblem, type LoadedCase } from './cases';
+import { freePort } from '../../support/net';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -31,20 +31,6 @@ function arg(name: string): string | undefined {
 
 const ROOT = resolve(__dirname, '../../..');
 const log = (s: string) => console.error(`[eval:rca] ${s}`);
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() =>
-        typeof address === 'object' && address
-          ? ok(address.port)
-          : fail(new Error('no port')),
-      );
-    });
-  });
-}
 
 interface Backend {
   url: string;
