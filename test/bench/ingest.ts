@@ -10,11 +10,9 @@
 //      large streamed body does not take its size in memory.
 // Prints progress on stderr and ends with one JSON line of figures on stdout. To profile the backend:
 // BENCH_SERVER_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' yarn bench:ingest ...
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { SignalAggregator } from '../../plugins/copilot-backend/src/engine/ingest/aggregate';
 import { DrainMiner } from '../../plugins/copilot-backend/src/engine/ingest/drain';
 import {
@@ -22,7 +20,7 @@ import {
   resolveEntity,
 } from '../../plugins/copilot-backend/src/engine/ingest/resolve';
 import { benchLines, SERVICES, type BenchSignal } from './loggen';
-import { freePort } from '../support/net';
+import { startBackendProcess } from '../support/backend';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -180,65 +178,15 @@ async function httpBench(): Promise<{
   ndjsonMb: number;
   ndjsonRssGrowthMb: number;
 }> {
-  const dir = mkdtempSync(join(tmpdir(), 'copilot-bench-'));
-  const port = await freePort();
-  const token = `bench-${Math.random().toString(36).slice(2)}`;
-  const config = join(dir, 'bench-config.yaml');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      backend: {
-        baseUrl: `http://127.0.0.1:${port}`,
-        listen: { port, host: '127.0.0.1' },
-        database: {
-          client: 'better-sqlite3',
-          connection: { directory: join(dir, 'db') },
-        },
-        auth: {
-          externalAccess: [
-            { type: 'static', options: { token, subject: 'bench-shipper' } },
-          ],
-        },
-      },
-      permission: { enabled: false },
-      copilot: { ingest: { maxBodyBytes: 64 * 1024 * 1024 } },
-    }),
-  );
-  const root = resolve(__dirname, '../..');
-  const child = spawn(
-    process.execPath,
-    [
-      // A heap well under the NDJSON body's size: the stream must be read, not buffered.
-      `--max-old-space-size=${SERVER_HEAP_MB}`,
-      ...(process.env.BENCH_SERVER_NODE_OPTIONS?.split(' ').filter(Boolean) ??
-        []),
-      '--import',
-      'tsx',
-      join(__dirname, 'server.ts'),
-      '--config',
-      config,
-    ],
-    {
-      cwd: root,
-      env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  const backend = await startBackendProcess({
+    script: join(__dirname, 'server.ts'),
+    subject: 'bench-shipper',
+    // A heap well under the NDJSON body's size: the stream must be read, not buffered.
+    nodeArgs: [`--max-old-space-size=${SERVER_HEAP_MB}`],
+    copilot: { ingest: { maxBodyBytes: 64 * 1024 * 1024 } },
+  });
+  const { port, token, child } = backend;
   try {
-    await new Promise<void>((ok, fail) => {
-      let out = '';
-      child.stdout!.on('data', d => {
-        out += d;
-        if (out.includes('READY')) ok();
-      });
-      child.on('exit', code =>
-        fail(new Error(`bench backend exited with ${code}`)),
-      );
-      setTimeout(
-        () => fail(new Error('bench backend did not start in 120 s')),
-        120_000,
-      );
-    });
     log(`backend up on port ${port} (pid ${child.pid})`);
     // A large NDJSON stream first, on the fresh backend: it is read line by line, so the backend's
     // peak RSS must not grow by anything like the body's size.
@@ -326,8 +274,7 @@ async function httpBench(): Promise<{
       ndjsonRssGrowthMb: ndjsonGrowth,
     };
   } finally {
-    child.kill('SIGTERM');
-    rmSync(dir, { recursive: true, force: true });
+    await backend.stop();
   }
 }
 

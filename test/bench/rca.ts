@@ -20,11 +20,9 @@
 //      buildSeries, ranking by engine/rca).
 // Prints progress on stderr and ends with one JSON line of figures on stdout. To profile the backend:
 // BENCH_SERVER_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' yarn bench:rca ...
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Entity } from '@backstage/catalog-model';
 import knexFactory from 'knex';
 import { buildTopology } from '../../plugins/copilot-backend/src/engine/correlate';
@@ -39,7 +37,7 @@ import { SignalStore } from '../../plugins/copilot-backend/src/stores/SignalStor
 import { TemplateStore } from '../../plugins/copilot-backend/src/stores/TemplateStore';
 import { withRelations } from '../eval/rca/relations';
 import { lineGenerator, prng, type BenchService } from './loggen';
-import { freePort } from '../support/net';
+import { startBackendProcess, type BackendProcess } from '../support/backend';
 
 function arg(name: string, fallback: number, allowZero = false): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -592,105 +590,32 @@ function* signalBatches(
 // ---------------------------------------------------------------------------------------------------
 // The backend
 
-interface Backend {
-  port: number;
-  token: string;
-  child: ChildProcess;
-  dir: string;
-}
+type Backend = BackendProcess;
 
-async function startBackend(catalog: object[]): Promise<Backend> {
-  const dir = mkdtempSync(join(tmpdir(), 'copilot-bench-rca-'));
-  const port = await freePort();
-  const token = `bench-${Math.random().toString(36).slice(2)}`;
-  const config = join(dir, 'bench-config.yaml');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      backend: {
-        baseUrl: `http://127.0.0.1:${port}`,
-        listen: { port, host: '127.0.0.1' },
-        database: {
-          client: 'better-sqlite3',
-          connection: { directory: join(dir, 'db') },
-        },
-        auth: {
-          externalAccess: [
-            { type: 'static', options: { token, subject: 'bench-rca' } },
-          ],
-        },
-      },
-      permission: { enabled: false },
-      copilot: {
-        ingest: { maxBodyBytes: 64 * 1024 * 1024 },
-        // The signals are a backfill: the live detect stage would only see its last minute.
-        detect: { enabled: false },
-        analysis: { autoOnOpen: true },
-      },
-    }),
-  );
-  const catalogFile = join(dir, 'catalog.json');
-  writeFileSync(catalogFile, JSON.stringify(catalog));
-  const root = resolve(__dirname, '../..');
-  const child = spawn(
-    process.execPath,
-    [
-      ...(process.env.BENCH_SERVER_NODE_OPTIONS?.split(' ').filter(Boolean) ??
-        []),
-      '--import',
-      'tsx',
-      join(__dirname, '../eval/rca/server.ts'),
-      '--config',
-      config,
-    ],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        NODE_OPTIONS: '',
-        NODE_ENV: 'production',
-        LOG_LEVEL: 'warn',
-        COPILOT_EVAL_CATALOG: catalogFile,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
+function startBackend(catalog: object[]): Promise<Backend> {
+  return startBackendProcess({
+    script: join(__dirname, '../eval/rca/server.ts'),
+    subject: 'bench-rca',
+    copilot: {
+      ingest: { maxBodyBytes: 64 * 1024 * 1024 },
+      // The signals are a backfill: the live detect stage would only see its last minute.
+      detect: { enabled: false },
+      analysis: { autoOnOpen: true },
     },
-  );
-  const backend = { port, token, child, dir };
-  try {
-    await new Promise<void>((ok, fail) => {
-      let out = '';
-      child.stdout!.on('data', d => {
-        out += d;
-        if (out.includes('READY')) ok();
-      });
-      child.on('exit', code =>
-        fail(new Error(`bench backend exited with ${code}`)),
-      );
-      setTimeout(
-        () => fail(new Error('bench backend did not start in 120 s')),
-        120_000,
-      );
-    });
-  } catch (e) {
-    await stopBackend(backend);
-    throw e;
-  }
-  return backend;
+    files: {
+      COPILOT_EVAL_CATALOG: {
+        name: 'catalog.json',
+        content: JSON.stringify(catalog),
+      },
+    },
+  });
 }
 
-/** Stops the backend (once) and removes its folder unless `keepDir`. */
-async function stopBackend(
+function stopBackend(
   b: Backend,
   options: { keepDir?: boolean } = {},
 ): Promise<void> {
-  if (b.child.exitCode === null && b.child.signalCode === null) {
-    const exited = new Promise(r => b.child.once('exit', r));
-    b.child.kill('SIGTERM');
-    await Promise.race([exited, sleep(10_000)]);
-    if (b.child.exitCode === null && b.child.signalCode === null)
-      b.child.kill('SIGKILL');
-  }
-  if (!options.keepDir) rmSync(b.dir, { recursive: true, force: true });
+  return b.stop(options);
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 8 });
