@@ -66,6 +66,12 @@ export interface Config {
     analysis?: {
       /** Analyse every new incident at once, over the hour before it opened (default true). */
       autoOnOpen?: boolean;
+      /**
+       * Whose series an analysis reads: `neighbourhood` (default) the alert entity, everything it depends
+       * on or that depends on it, the other callers of its dependencies, and every entity with an anomaly
+       * or a change in the window; `all` every entity (slower on large catalogs).
+       */
+      scope?: 'neighbourhood' | 'all';
     };
     /**
      * The detect stage: streaming anomaly detectors on every metric rollup, log volume, error-level

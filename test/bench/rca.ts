@@ -1,5 +1,5 @@
 // yarn bench:rca [--entities 200] [--log-lines 1000000] [--series 2000] [--alerts 20]
-//                [--baseline-minutes 360] [--batch 5000] [--concurrency 2] [--poll-ms 25]
+//                [--baseline-minutes 360] [--batch 5000] [--concurrency 2] [--poll-ms 25] [--replay DIR]
 //
 // Time from alert to stored root-cause hypotheses (issue 5) on a production-wired backend:
 //   1. a catalog of `entities` Components and Resources in a layered service graph (edge -> api -> domain
@@ -19,7 +19,8 @@
 //      process on the backend's SQLite store (the reads of AnalysisService.run with their SQL time,
 //      buildSeries, ranking by engine/rca).
 // Prints progress on stderr and ends with one JSON line of figures on stdout. To profile the backend:
-// BENCH_SERVER_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' yarn bench:rca ...
+// BENCH_SERVER_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' yarn bench:rca ...; BENCH_RCA_KEEP=1 keeps the
+// backend's folder (and its SQLite store) afterwards.
 import { readdirSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
@@ -28,6 +29,7 @@ import knexFactory from 'knex';
 import { buildTopology } from '../../plugins/copilot-backend/src/engine/correlate';
 import { analyze } from '../../plugins/copilot-backend/src/engine/rca';
 import {
+  analysisEntityScope,
   buildSeries,
   DEFAULT_ANALYSIS_OPTIONS,
 } from '../../plugins/copilot-backend/src/pipeline/AnalysisService';
@@ -864,6 +866,8 @@ interface Breakdown {
   buildSeriesMs: number;
   series: number;
   rankMs: number;
+  /** Entities whose series were read (undefined: every entity). */
+  scopedEntities?: number;
 }
 
 /**
@@ -907,19 +911,13 @@ async function replayAnalysis(
       stepSqlMs = sqlMs;
       return [v, performance.now() - t0];
     };
-    // Warm the page cache and the JIT the way the backend's earlier analyses did.
-    await rollups.logVolume({ fromMs: baselineFromMs, toMs: window.toMs });
-    const [metrics, metricsMs] = await timed(() =>
-      rollups.metricMinutes({ fromMs: baselineFromMs, toMs: window.toMs }),
+    const topology = buildTopology(
+      (shop.catalog as Entity[])
+        .filter(e =>
+          ['Component', 'Resource', 'System', 'API'].includes(e.kind),
+        )
+        .map(withRelations),
     );
-    const metricsSqlMs = stepSqlMs;
-    const [volume, volumeMs] = await timed(() =>
-      rollups.logVolume({ fromMs: baselineFromMs, toMs: window.toMs }),
-    );
-    const [counts, templatesMs] = await timed(() =>
-      templates.minuteCounts(baselineFromMs, window.toMs),
-    );
-    const templatesSqlMs = stepSqlMs;
     const [[changes, found], otherReadsMs] = await timed(() =>
       Promise.all([
         signals.changes({
@@ -933,6 +931,29 @@ async function replayAnalysis(
         }),
       ]),
     );
+    // As AnalysisService.run: the series of the alert entity's neighbourhood (the default scope).
+    const entityRefs = analysisEntityScope(
+      incident.entityRef,
+      topology,
+      found,
+      changes,
+    );
+    const range = { fromMs: baselineFromMs, toMs: window.toMs, entityRefs };
+    // Warm the page cache and the JIT the way the backend's earlier analyses did.
+    await rollups.logVolumeSeries(range);
+    const [metrics, metricsMs] = await timed(() =>
+      rollups.metricMinuteSeries(range),
+    );
+    const metricsSqlMs = stepSqlMs;
+    const [volume, volumeMs] = await timed(() =>
+      rollups.logVolumeSeries(range),
+    );
+    const [counts, templatesMs] = await timed(() =>
+      templates.templateMinuteSeries(baselineFromMs, window.toMs, {
+        entityRefs,
+      }),
+    );
+    const templatesSqlMs = stepSqlMs;
     const lower = (ref: string) => ref.toLocaleLowerCase('en-US');
     const [series, buildSeriesMs] = await timed(() =>
       buildSeries(metrics, volume, counts, baselineFromMs, window.toMs).map(
@@ -941,13 +962,6 @@ async function replayAnalysis(
           entityRef: lower(x.entityRef),
         }),
       ),
-    );
-    const topology = buildTopology(
-      (shop.catalog as Entity[])
-        .filter(e =>
-          ['Component', 'Resource', 'System', 'API'].includes(e.kind),
-        )
-        .map(withRelations),
     );
     const [, rankMs] = await timed(() =>
       analyze({
@@ -969,25 +983,115 @@ async function replayAnalysis(
     return {
       metricsMs,
       metricsSqlMs,
-      metricRows: metrics.length,
+      metricRows: metrics.reduce((a, m) => a + m.minutesMs.length, 0),
       volumeMs,
-      volumeRows: volume.length,
+      volumeRows: volume.reduce((a, v) => a + v.minutesMs.length, 0),
       templatesMs,
       templatesSqlMs,
-      templateRows: counts.length,
+      templateRows: counts.reduce((a, c) => a + c.minutesMs.length, 0),
       otherReadsMs,
       buildSeriesMs,
       series: series.length,
       rankMs,
+      scopedEntities: entityRefs?.length,
     };
   } finally {
     await db.destroy();
   }
 }
 
+/** The median of three step-by-step replays of one analysis, as figures; logs them too. */
+async function breakdown(
+  dir: string,
+  shop: Shop,
+  incident: { entityRef: string; openedAt: string; title: string },
+  window: { fromMs: number; toMs: number },
+) {
+  const replays: Breakdown[] = [];
+  for (let i = 0; i < 3; i++)
+    replays.push(await replayAnalysis(dir, shop, incident, window));
+  const med = (f: (b: Breakdown) => number) =>
+    Math.round(percentile(replays.map(f), 0.5));
+  const f = {
+    read_metrics_ms: med(b => b.metricsMs),
+    read_metrics_sql_ms: med(b => b.metricsSqlMs),
+    read_log_volume_ms: med(b => b.volumeMs),
+    read_template_counts_ms: med(b => b.templatesMs),
+    read_template_counts_sql_ms: med(b => b.templatesSqlMs),
+    read_other_ms: med(b => b.otherReadsMs),
+    build_series_ms: med(b => b.buildSeriesMs),
+    rank_ms: med(b => b.rankMs),
+    metric_rows: replays[0].metricRows,
+    log_volume_rows: replays[0].volumeRows,
+    template_count_rows: replays[0].templateRows,
+    analysed_series: replays[0].series,
+    scoped_entities: replays[0].scopedEntities ?? shop.nodes.length,
+  };
+  log(
+    `replay (median of 3, ms): metric rollups ${f.read_metrics_ms} (SQL ${f.read_metrics_sql_ms}; ${f.metric_rows} rows), ` +
+      `log volume ${f.read_log_volume_ms} (${f.log_volume_rows} rows), ` +
+      `template counts ${f.read_template_counts_ms} (SQL ${f.read_template_counts_sql_ms}; ${f.template_count_rows} rows), ` +
+      `changes+anomalies ${f.read_other_ms}, buildSeries ${f.build_series_ms} (${f.analysed_series} series of ${f.scoped_entities} entities), rank ${f.rank_ms}`,
+  );
+  return f;
+}
+
+/**
+ * `--replay DIR`: only the breakdown, on a folder kept by an earlier run (BENCH_RCA_KEEP=1) with the same
+ * --entities and --series, for the newest stored analysis.
+ */
+async function replayOnly(dir: string, shop: Shop) {
+  const file = readdirSync(join(dir, 'db')).find(f =>
+    /copilot.*\.sqlite$/.test(f),
+  );
+  if (!file) throw new Error(`no copilot SQLite file in ${join(dir, 'db')}`);
+  const db = knexFactory({
+    client: 'better-sqlite3',
+    connection: { filename: join(dir, 'db', file) },
+    useNullAsDefault: true,
+  });
+  let row: Record<string, any> | undefined;
+  try {
+    row = await db('analyses')
+      .join('incidents', 'incidents.id', 'analyses.incident_id')
+      .orderBy('analyses.created_at', 'desc')
+      .first(
+        'incidents.entity_ref',
+        'incidents.opened_at',
+        'incidents.title',
+        'analyses.window_from',
+        'analyses.window_to',
+      );
+  } finally {
+    await db.destroy();
+  }
+  if (!row) throw new Error(`no stored analysis in ${dir}`);
+  const ms = (v: unknown) =>
+    typeof v === 'number' ? v : Date.parse(String(v));
+  log(`replaying the newest analysis (${row.entity_ref}) in ${dir}`);
+  const f = await breakdown(
+    dir,
+    shop,
+    {
+      entityRef: row.entity_ref,
+      openedAt: new Date(ms(row.opened_at)).toISOString(),
+      title: row.title,
+    },
+    { fromMs: ms(row.window_from), toMs: ms(row.window_to) },
+  );
+  console.log(
+    JSON.stringify({ entities: shop.nodes.length, replay: dir, ...f }),
+  );
+}
+
 async function main() {
   const wall0 = performance.now();
   const shop = buildShop(ENTITIES);
+  const replay = process.argv.indexOf('--replay');
+  if (replay >= 0) {
+    await replayOnly(process.argv[replay + 1], shop);
+    return;
+  }
   const metrics = metricsOf(shop, SERIES);
   const series = [...metrics.values()].reduce((a, m) => a + m.length, 0);
   const components = shop.nodes.filter(n => n.kind === 'Component').length;
@@ -1090,33 +1194,7 @@ async function main() {
     log(
       `replaying the analysis of ${last.entity}'s incident step by step on the stored data`,
     );
-    const replays: Breakdown[] = [];
-    for (let i = 0; i < 3; i++)
-      replays.push(
-        await replayAnalysis(backend.dir, shop, last.incident, last.window),
-      );
-    const med = (f: (b: Breakdown) => number) =>
-      Math.round(percentile(replays.map(f), 0.5));
-    const f = {
-      read_metrics_ms: med(b => b.metricsMs),
-      read_metrics_sql_ms: med(b => b.metricsSqlMs),
-      read_log_volume_ms: med(b => b.volumeMs),
-      read_template_counts_ms: med(b => b.templatesMs),
-      read_template_counts_sql_ms: med(b => b.templatesSqlMs),
-      read_other_ms: med(b => b.otherReadsMs),
-      build_series_ms: med(b => b.buildSeriesMs),
-      rank_ms: med(b => b.rankMs),
-      metric_rows: replays[0].metricRows,
-      log_volume_rows: replays[0].volumeRows,
-      template_count_rows: replays[0].templateRows,
-      analysed_series: replays[0].series,
-    };
-    log(
-      `replay (median of 3, ms): metric rollups ${f.read_metrics_ms} (SQL ${f.read_metrics_sql_ms}; ${f.metric_rows} rows), ` +
-        `log volume ${f.read_log_volume_ms} (${f.log_volume_rows} rows), ` +
-        `template counts ${f.read_template_counts_ms} (SQL ${f.read_template_counts_sql_ms}; ${f.template_count_rows} rows), ` +
-        `changes+anomalies ${f.read_other_ms}, buildSeries ${f.build_series_ms} (${f.analysed_series} series), rank ${f.rank_ms}`,
-    );
+    const f = await breakdown(backend.dir, shop, last.incident, last.window);
     const ms = results.map(r => r.ms);
     const top1 = results.filter(r => r.faultRank === 1).length / results.length;
     const top3 =
@@ -1180,7 +1258,10 @@ async function main() {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     agent.destroy();
-    await stopBackend(backend);
+    // BENCH_RCA_KEEP=1 keeps the backend's folder (its SQLite store) to replay analyses against.
+    const keep = process.env.BENCH_RCA_KEEP === '1';
+    await stopBackend(backend, { keepDir: keep });
+    if (keep) log(`kept the backend's folder: ${backend.dir}`);
   }
 }
 

@@ -66,4 +66,20 @@ describe('readCopilotConfig', () => {
       /copilot\.ingest\.sampling\.perTemplateMinute must be a positive number/,
     );
   });
+
+  it('reads the analysis scope and names the allowed values when it is wrong', () => {
+    expect(readCopilotConfig(new ConfigReader({})).analysis.scope).toBe(
+      'neighbourhood',
+    );
+    expect(
+      readCopilotConfig(
+        new ConfigReader({ copilot: { analysis: { scope: 'all' } } }),
+      ).analysis.scope,
+    ).toBe('all');
+    expect(() =>
+      readCopilotConfig(
+        new ConfigReader({ copilot: { analysis: { scope: 'everything' } } }),
+      ),
+    ).toThrow("copilot.analysis.scope must be 'neighbourhood' or 'all'");
+  });
 });

@@ -38,7 +38,7 @@ export interface CopilotConfig {
     changeLookbackMinutes: number;
     minIntervalMs: number;
   };
-  analysis: { autoOnOpen: boolean };
+  analysis: { autoOnOpen: boolean; scope: 'neighbourhood' | 'all' };
   detect: {
     enabled: boolean;
     graceMs: number;
@@ -193,6 +193,7 @@ export function readCopilotConfig(config: Config): CopilotConfig {
     },
     analysis: {
       autoOnOpen: c?.getOptionalBoolean('analysis.autoOnOpen') ?? true,
+      scope: analysisScope(c?.getOptionalString('analysis.scope')),
     },
     detect: {
       enabled: c?.getOptionalBoolean('detect.enabled') ?? true,
@@ -293,4 +294,12 @@ function readProfiles(entries: Config[]): LineProfile[] {
     }
     return { name, pattern, latencyUnit: unit };
   });
+}
+
+function analysisScope(value: string | undefined): 'neighbourhood' | 'all' {
+  if (value === undefined || value === 'neighbourhood' || value === 'all')
+    return value ?? 'neighbourhood';
+  throw new InputError(
+    `copilot.analysis.scope must be 'neighbourhood' or 'all', got '${value}'`,
+  );
 }

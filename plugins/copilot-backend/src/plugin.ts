@@ -157,6 +157,7 @@ export const copilotPlugin = createBackendPlugin({
           catalog: catalogIndex,
           tasks,
           logger,
+          options: { scope: config.analysis.scope },
         });
 
         // Every new incident gets a root-cause analysis at once (DESIGN.md: hypotheses within seconds).

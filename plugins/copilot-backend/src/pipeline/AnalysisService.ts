@@ -5,9 +5,20 @@ import type {
   Task,
 } from '@devops-copilot/backstage-plugin-copilot-common';
 import { analyze, type AnalyzeResult } from '../engine/rca';
-import type { SeriesInput } from '../engine/correlate';
-import type { RollupStore } from '../stores/RollupStore';
-import type { TemplateStore } from '../stores/TemplateStore';
+import {
+  TopologyGraph,
+  type SeriesInput,
+  type Topology,
+} from '../engine/correlate';
+import type {
+  LogVolumeSeries,
+  MetricMinuteSeries,
+  RollupStore,
+} from '../stores/RollupStore';
+import type {
+  TemplateMinuteSeries,
+  TemplateStore,
+} from '../stores/TemplateStore';
 import type { SignalStore } from '../stores/SignalStore';
 import type { AnomalyStore } from '../stores/AnomalyStore';
 import type { AnalysisStore } from '../stores/AnalysisStore';
@@ -26,6 +37,11 @@ export interface AnalysisOptions {
   baselineMs: number;
   /** Deploys and changes are read from this long before the window. */
   changeLookbackMs: number;
+  /**
+   * Whose series are read: `neighbourhood` (default) the alert entity's dependency neighbourhood in the
+   * catalog plus every entity with an anomaly window or a change in the window; `all` every entity.
+   */
+  scope: 'neighbourhood' | 'all';
 }
 
 export const DEFAULT_ANALYSIS_OPTIONS: AnalysisOptions = {
@@ -33,6 +49,7 @@ export const DEFAULT_ANALYSIS_OPTIONS: AnalysisOptions = {
   lookaheadMs: 15 * MINUTE,
   baselineMs: 6 * 60 * MINUTE,
   changeLookbackMs: 3 * 60 * MINUTE,
+  scope: 'neighbourhood',
 };
 
 interface AnalysisServiceDeps {
@@ -123,11 +140,8 @@ export class AnalysisService {
     const started = Date.now();
     const { rollups, templates, signals, anomalies, catalog } = this.deps;
     const baselineFromMs = window.fromMs - this.options.baselineMs;
-    await report(0.1, 'reading rollups, anomalies, changes and the catalog');
-    const [metrics, volume, counts, changes, found, view] = await Promise.all([
-      rollups.metricMinutes({ fromMs: baselineFromMs, toMs: window.toMs }),
-      rollups.logVolume({ fromMs: baselineFromMs, toMs: window.toMs }),
-      templates.minuteCounts(baselineFromMs, window.toMs),
+    await report(0.1, 'reading anomalies, changes and the catalog');
+    const [changes, found, view] = await Promise.all([
       signals.changes({
         fromMs: window.fromMs - this.options.changeLookbackMs,
         toMs: window.toMs,
@@ -138,6 +152,36 @@ export class AnalysisService {
         limit: 1000,
       }),
       catalog.get(Date.now()),
+    ]);
+    const entityRefs =
+      this.options.scope === 'all'
+        ? undefined
+        : analysisEntityScope(
+            incident.entityRef,
+            view.topology,
+            found,
+            changes,
+          );
+    await report(
+      0.2,
+      entityRefs
+        ? `reading the series of ${entityRefs.length} entities around ${incident.entityRef}`
+        : 'reading the series of every entity',
+    );
+    const [metrics, volume, counts] = await Promise.all([
+      rollups.metricMinuteSeries({
+        fromMs: baselineFromMs,
+        toMs: window.toMs,
+        entityRefs,
+      }),
+      rollups.logVolumeSeries({
+        fromMs: baselineFromMs,
+        toMs: window.toMs,
+        entityRefs,
+      }),
+      templates.templateMinuteSeries(baselineFromMs, window.toMs, {
+        entityRefs,
+      }),
     ]);
     const lower = (ref: string) => ref.toLocaleLowerCase('en-US');
     const series = buildSeries(
@@ -214,56 +258,63 @@ export class AnalysisService {
 }
 
 /**
+ * The entities whose series an analysis reads (lower-case refs), or undefined for every entity: the
+ * alert entity's neighbourhood in the catalog (TopologyGraph.analysisScope) plus every entity with an
+ * anomaly window or a change in the window. Undefined when the catalog does not place the alert entity.
+ */
+export function analysisEntityScope(
+  alertEntityRef: string,
+  topology: Topology,
+  anomalies: ReadonlyArray<{ entityRef: string }>,
+  changes: ReadonlyArray<{ entityRef?: string }>,
+): string[] | undefined {
+  const around = new TopologyGraph(topology).analysisScope(alertEntityRef);
+  if (!around) return undefined;
+  for (const x of [...anomalies, ...changes])
+    if (x.entityRef) around.add(x.entityRef.toLocaleLowerCase('en-US'));
+  return [...around].sort();
+}
+
+/**
  * Raw series for the analysis: every metric of every entity (the minute's mean, and the p95 of sketched
  * metrics), and per entity its log lines, error lines and lines per template per minute (zeros filled in
  * minutes where the entity logged nothing).
  */
 export function buildSeries(
-  metrics: Awaited<ReturnType<RollupStore['metricMinutes']>>,
-  volume: Awaited<ReturnType<RollupStore['logVolume']>>,
-  counts: Awaited<ReturnType<TemplateStore['minuteCounts']>>,
+  metrics: MetricMinuteSeries[],
+  volume: LogVolumeSeries[],
+  counts: TemplateMinuteSeries[],
   fromMs: number,
   toMs: number,
 ): SeriesInput[] {
-  const out = new Map<string, SeriesInput>();
-  const point = (
-    key: string,
-    make: () => Omit<SeriesInput, 'tsMs' | 'values'>,
-    ts: number,
-    value: number,
-  ) => {
-    let s = out.get(key);
-    if (!s) {
-      s = { ...make(), tsMs: [], values: [] };
-      out.set(key, s);
-    }
-    s.tsMs.push(ts);
-    s.values.push(value);
-  };
+  const out: SeriesInput[] = [];
   for (const m of metrics) {
-    if (m.count > 0)
-      point(
-        `m\u0000${m.entityRef}\u0000${m.metric}`,
-        () => ({ entityRef: m.entityRef, metric: m.metric, kind: 'metric' }),
-        m.minuteMs,
-        m.sum / m.count,
-      );
-    if (m.p95 !== undefined)
-      point(
-        `m\u0000${m.entityRef}\u0000${m.metric}:p95`,
-        () => ({
-          entityRef: m.entityRef,
-          metric: `${m.metric}:p95`,
-          kind: 'metric',
-        }),
-        m.minuteMs,
-        m.p95,
-      );
+    if (m.means.length)
+      out.push({
+        entityRef: m.entityRef,
+        metric: m.metric,
+        kind: 'metric',
+        tsMs: m.minutesMs,
+        values: m.means,
+      });
+    if (m.p95?.values.length)
+      out.push({
+        entityRef: m.entityRef,
+        metric: `${m.metric}:p95`,
+        kind: 'metric',
+        tsMs: m.p95.minutesMs,
+        values: m.p95.values,
+      });
   }
   // Count series: dense per minute, zeros where the entity logged nothing.
   const first = Math.floor(fromMs / MINUTE) * MINUTE;
   const minutes = Math.max(0, Math.ceil((toMs - first) / MINUTE));
   const dense = new Map<string, SeriesInput>();
+  // Every dense series has the same minutes: one array, read-only downstream.
+  const denseMinutes = Array.from(
+    { length: minutes },
+    (_, i) => first + i * MINUTE,
+  );
   const count = (
     key: string,
     make: () => Omit<SeriesInput, 'tsMs' | 'values'>,
@@ -274,7 +325,7 @@ export function buildSeries(
     if (!s) {
       s = {
         ...make(),
-        tsMs: Array.from({ length: minutes }, (_, i) => first + i * MINUTE),
+        tsMs: denseMinutes,
         values: new Array(minutes).fill(0),
       };
       dense.set(key, s);
@@ -283,39 +334,40 @@ export function buildSeries(
     if (i >= 0 && i < minutes) s.values[i] += value;
   };
   for (const v of volume) {
-    count(
-      `v\u0000${v.entityRef}`,
-      () => ({
-        entityRef: v.entityRef,
-        metric: 'log_lines',
-        kind: 'log-volume',
-      }),
-      v.minuteMs,
-      v.total,
-    );
-    count(
-      `e\u0000${v.entityRef}`,
-      () => ({
-        entityRef: v.entityRef,
-        metric: 'log_errors',
-        kind: 'log-errors',
-      }),
-      v.minuteMs,
-      v.errors,
-    );
+    const make = (metric: string, kind: SeriesInput['kind']) => () => ({
+      entityRef: v.entityRef,
+      metric,
+      kind,
+    });
+    for (let i = 0; i < v.minutesMs.length; i++) {
+      count(
+        `v\u0000${v.entityRef}`,
+        make('log_lines', 'log-volume'),
+        v.minutesMs[i],
+        v.totals[i],
+      );
+      count(
+        `e\u0000${v.entityRef}`,
+        make('log_errors', 'log-errors'),
+        v.minutesMs[i],
+        v.errors[i],
+      );
+    }
   }
   for (const c of counts) {
-    count(
-      `t\u0000${c.templateId}`,
-      () => ({
-        entityRef: c.entityRef,
-        metric: c.templateId,
-        kind: 'template',
-        template: c.template,
-      }),
-      c.minuteMs,
-      c.count,
-    );
+    const key = `t\u0000${c.templateId}`;
+    for (let i = 0; i < c.minutesMs.length; i++)
+      count(
+        key,
+        () => ({
+          entityRef: c.entityRef,
+          metric: c.templateId,
+          kind: 'template',
+          template: c.template,
+        }),
+        c.minutesMs[i],
+        c.counts[i],
+      );
   }
-  return [...out.values(), ...dense.values()];
+  return [...out, ...dense.values()];
 }

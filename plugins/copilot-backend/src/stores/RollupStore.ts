@@ -9,7 +9,16 @@ import {
   type RollupLevel,
 } from '../engine/ingest/aggregate';
 import { QuantileSketch } from '../engine/ingest/sketch';
-import { parseJson, toMs } from './util';
+import {
+  ascendingOrder,
+  compareCodeUnits,
+  epochMsSql,
+  listAgg,
+  listAggDialect,
+  parseJson,
+  splitNumbers,
+  toMs,
+} from './util';
 
 const HOUR_MS = 3_600_000;
 const CHUNK = 300;
@@ -30,6 +39,79 @@ export interface MetricPoint {
   max: number;
   sum: number;
   count: number;
+}
+
+/** Log lines and error lines of one entity per minute (see `RollupStore.logVolumeSeries`). */
+export interface LogVolumeSeries {
+  entityRef: string;
+  minutesMs: number[];
+  totals: number[];
+  errors: number[];
+}
+
+/** The per-minute series of one metric of one entity (see `RollupStore.metricMinuteSeries`). */
+export interface MetricMinuteSeries {
+  entityRef: string;
+  metric: string;
+  /** Minutes with points, ascending, and their means. */
+  minutesMs: number[];
+  means: number[];
+  /** For sketched metrics: the minutes' 95th percentiles. */
+  p95?: { minutesMs: number[]; values: number[] };
+}
+
+/** Groups `metricMinutes` points into series (the fallback for databases without a list aggregate). */
+function groupMetricMinutes(
+  points: Array<MetricPoint & { metric: string; p95?: number }>,
+): MetricMinuteSeries[] {
+  const byKey = new Map<string, MetricMinuteSeries>();
+  for (const p of points) {
+    const key = `${p.entityRef}\u0000${p.metric}`;
+    let s = byKey.get(key);
+    if (!s) {
+      s = {
+        entityRef: p.entityRef,
+        metric: p.metric,
+        minutesMs: [],
+        means: [],
+      };
+      byKey.set(key, s);
+    }
+    if (p.count > 0) {
+      s.minutesMs.push(p.minuteMs);
+      s.means.push(p.sum / p.count);
+    }
+    if (p.p95 !== undefined) {
+      s.p95 ??= { minutesMs: [], values: [] };
+      s.p95.minutesMs.push(p.minuteMs);
+      s.p95.values.push(p.p95);
+    }
+  }
+  return [...byKey.values()];
+}
+
+/** Minutes of a list aggregate: epoch ms, or (SQLite rows written as text) ISO strings. */
+function splitMinutes(text: unknown): number[] {
+  if (text === null || text === undefined || text === '') return [];
+  return String(text)
+    .split(',')
+    .map(m => {
+      const n = Number(m);
+      return Number.isFinite(n) ? n : Date.parse(m);
+    });
+}
+
+/** p95s of a list aggregate, one per row ('' -> NaN for rows without a sketch). */
+function splitP95s(text: unknown, rows: number): number[] {
+  // Not splitNumbers: one row without a sketch is the single empty entry ''.
+  const values = String(text ?? '')
+    .split(',')
+    .map(v => (v === '' ? NaN : Number(v)));
+  if (values.length !== rows)
+    throw new Error(
+      `metric_rollups list aggregate: ${values.length} p95 entries for ${rows} rows`,
+    );
+  return values;
 }
 
 /** A stored raw sample line. */
@@ -132,6 +214,7 @@ export class RollupStore {
       count: c.count,
       labels: JSON.stringify(c.labels),
       sketch: c.sketch ? Buffer.from(c.sketch.toBytes()) : null,
+      p95: c.sketch?.quantile(0.95) ?? null,
     }));
     for (let i = 0; i < rows.length; i += CHUNK) {
       await tx('metric_rollups')
@@ -144,7 +227,7 @@ export class RollupStore {
           'minute',
           'writer',
         ])
-        .merge(['min', 'max', 'sum', 'count', 'sketch', 'labels']);
+        .merge(['min', 'max', 'sum', 'count', 'sketch', 'p95', 'labels']);
     }
     return merged;
   }
@@ -220,16 +303,29 @@ export class RollupStore {
     fromMs: number;
     toMs: number;
     entityRef?: string;
+    /** Only these entities. */
+    entityRefs?: readonly string[];
   }): Promise<LogVolumePoint[]> {
-    const q = this.db('log_rollups')
-      .where({ org_id: this.orgId })
-      .whereNot('entity_ref', '')
-      .where('minute', '>=', new Date(options.fromMs))
-      .where('minute', '<', new Date(options.toMs))
-      .select('entity_ref', 'minute', 'level', 'count');
-    if (options.entityRef) q.where('entity_ref', options.entityRef);
+    const query = (refs?: readonly string[]) => {
+      const q = this.db('log_rollups')
+        .where({ org_id: this.orgId })
+        .whereNot('entity_ref', '')
+        .where('minute', '>=', new Date(options.fromMs))
+        .where('minute', '<', new Date(options.toMs))
+        .select('entity_ref', 'minute', 'level', 'count');
+      if (options.entityRef) q.where('entity_ref', options.entityRef);
+      if (refs) q.whereIn('entity_ref', refs as string[]);
+      return q as Promise<Array<Record<string, any>>>;
+    };
+    let rows: Array<Record<string, any>> = [];
+    if (!options.entityRefs) rows = await query();
+    else {
+      const refs = [...new Set(options.entityRefs)];
+      for (let i = 0; i < refs.length; i += 500)
+        rows = rows.concat(await query(refs.slice(i, i + 500)));
+    }
     const byKey = new Map<string, LogVolumePoint>();
-    for (const r of await q) {
+    for (const r of rows) {
       const minuteMs = toMs(r.minute);
       const key = `${r.entity_ref}\u0000${minuteMs}`;
       let p = byKey.get(key);
@@ -243,8 +339,96 @@ export class RollupStore {
     }
     return [...byKey.values()].sort(
       (a, b) =>
-        a.entityRef.localeCompare(b.entityRef) || a.minuteMs - b.minuteMs,
+        compareCodeUnits(a.entityRef, b.entityRef) || a.minuteMs - b.minuteMs,
     );
+  }
+
+  /**
+   * Per entity of `entityRefs` (every entity when undefined), its log lines and error lines per minute
+   * in [fromMs, toMs), minutes ascending: what `logVolume` returns, grouped by entity and read in one
+   * row per entity and level (a list aggregate).
+   */
+  async logVolumeSeries(options: {
+    fromMs: number;
+    toMs: number;
+    entityRefs?: readonly string[];
+  }): Promise<LogVolumeSeries[]> {
+    const dialect = listAggDialect(this.db);
+    const byEntity = new Map<string, Map<number, [number, number]>>();
+    const add = (
+      entityRef: string,
+      minute: number,
+      n: number,
+      level: string,
+    ) => {
+      let minutes = byEntity.get(entityRef);
+      if (!minutes) byEntity.set(entityRef, (minutes = new Map()));
+      let v = minutes.get(minute);
+      if (!v) minutes.set(minute, (v = [0, 0]));
+      v[0] += n;
+      if (level === 'error' || level === 'fatal') v[1] += n;
+    };
+    const refs = options.entityRefs
+      ? [...new Set(options.entityRefs)]
+      : undefined;
+    const read = async (chunk?: string[]) => {
+      if (!dialect) {
+        for (const p of await this.logVolume({
+          ...options,
+          entityRefs: chunk,
+        })) {
+          add(p.entityRef, p.minuteMs, p.total - p.errors, 'info');
+          add(p.entityRef, p.minuteMs, p.errors, 'error');
+        }
+        return;
+      }
+      const q = this.db('log_rollups')
+        .where({ org_id: this.orgId })
+        .whereNot('entity_ref', '')
+        .where('minute', '>=', new Date(options.fromMs))
+        .where('minute', '<', new Date(options.toMs))
+        .groupBy('entity_ref', 'level')
+        .select(
+          'entity_ref',
+          'level',
+          listAgg(
+            this.db,
+            dialect,
+            epochMsSql(this.db, dialect, 'minute'),
+            'minutes',
+          ),
+          listAgg(
+            this.db,
+            dialect,
+            this.db.raw('??', ['count']).toQuery(),
+            'counts',
+          ),
+        );
+      if (chunk) q.whereIn('entity_ref', chunk);
+      for (const r of (await q) as Array<Record<string, any>>) {
+        const minutes = splitMinutes(r.minutes);
+        const counts = splitNumbers(r.counts);
+        for (let i = 0; i < minutes.length; i++)
+          add(r.entity_ref, minutes[i], counts[i], r.level);
+      }
+    };
+    if (!refs) await read();
+    else
+      for (let i = 0; i < refs.length; i += 500)
+        await read(refs.slice(i, i + 500));
+    return [...byEntity.keys()]
+      .sort((a, b) => compareCodeUnits(a, b))
+      .map(entityRef => {
+        const points = [...byEntity.get(entityRef)!].sort(
+          (a, b) => a[0] - b[0],
+        );
+        return {
+          entityRef,
+          minutesMs: points.map(p => p[0]),
+          totals: points.map(p => p[1][0]),
+          errors: points.map(p => p[1][1]),
+        };
+      });
   }
 
   /** Lines that no entity claimed in [fromMs, untilMs). */
@@ -288,58 +472,302 @@ export class RollupStore {
   }
 
   /**
-   * Every metric of every entity per minute in [fromMs, toMs), merged across series and writers; for
-   * sketched (latency) metrics also the minute's p95 from the merged sketches. Ordered by minute.
+   * Every metric of every entity (or of `entityRefs` only) per minute in [fromMs, toMs), merged across
+   * series and writers; for sketched (latency) metrics also the minute's p95 from the merged sketches.
+   * Ordered by minute, entity and metric.
    */
   async metricMinutes(options: {
     fromMs: number;
     toMs: number;
+    entityRefs?: readonly string[];
   }): Promise<Array<MetricPoint & { metric: string; p95?: number }>> {
-    const rows: Array<Record<string, any>> = await this.db('metric_rollups')
-      .where({ org_id: this.orgId })
-      .whereNot('entity_ref', '')
-      .where('minute', '>=', new Date(options.fromMs))
-      .where('minute', '<', new Date(options.toMs))
-      .groupBy('entity_ref', 'metric', 'minute')
-      .select('entity_ref', 'metric', 'minute')
-      .min({ min: 'min' })
-      .max({ max: 'max' })
-      .sum({ sum: 'sum' })
-      .sum({ count: 'count' })
-      .orderBy(['minute', 'entity_ref', 'metric']);
-    const sketchRows: Array<Record<string, any>> = await this.db(
-      'metric_rollups',
-    )
-      .where({ org_id: this.orgId })
-      .whereNot('entity_ref', '')
-      .where('minute', '>=', new Date(options.fromMs))
-      .where('minute', '<', new Date(options.toMs))
-      .whereNotNull('sketch')
-      .select('entity_ref', 'metric', 'minute', 'sketch');
-    const sketches = new Map<string, QuantileSketch>();
-    for (const r of sketchRows) {
-      const key = `${r.entity_ref}\u0000${r.metric}\u0000${toMs(r.minute)}`;
-      const sketch = QuantileSketch.fromBytes(new Uint8Array(r.sketch));
-      const seen = sketches.get(key);
-      if (seen) seen.merge(sketch);
-      else sketches.set(key, sketch);
+    // One pass over the raw rows, merged here rather than by GROUP BY: almost every (entity, metric,
+    // minute) has a single row, whose stored p95 is the answer. Only minutes with several sketched rows
+    // (writers, label sets) read their sketches, in a second pass, to merge them; rows stored before
+    // the p95 column existed bring their sketch along.
+    interface Acc {
+      min: number;
+      max: number;
+      sum: number;
+      count: number;
+      sketched: number;
+      p95?: number;
+      sketch?: Uint8Array;
+      merged?: QuantileSketch;
     }
-    return rows.map(r => {
-      const minuteMs = toMs(r.minute);
-      const p95 = sketches
-        .get(`${r.entity_ref}\u0000${r.metric}\u0000${minuteMs}`)
-        ?.quantile(0.95);
-      return {
-        entityRef: r.entity_ref,
-        metric: r.metric,
-        minuteMs,
-        min: Number(r.min),
-        max: Number(r.max),
-        sum: Number(r.sum),
-        count: Number(r.count),
-        ...(p95 !== undefined ? { p95 } : {}),
+    // entity -> metric -> minute -> merged rows (nested: no key string per row).
+    const series = new Map<string, Map<string, Map<number, Acc>>>();
+    const cell = (entityRef: string, metric: string, minuteMs: number) =>
+      series.get(entityRef)?.get(metric)?.get(minuteMs);
+    const range = (q: Knex.QueryBuilder) =>
+      q
+        .where('metric_rollups.org_id', this.orgId)
+        .where('minute', '>=', new Date(options.fromMs))
+        .where('minute', '<', new Date(options.toMs));
+    const scan = async (refs?: readonly string[]) => {
+      const q = range(this.db('metric_rollups')).select(
+        'entity_ref',
+        'metric',
+        'minute',
+        'min',
+        'max',
+        'sum',
+        'count',
+        'p95',
+        this.db.raw('case when ?? is null then ?? end as ??', [
+          'p95',
+          'sketch',
+          'sketch',
+        ]),
+      );
+      if (refs) q.whereIn('entity_ref', refs as string[]);
+      else q.whereNot('entity_ref', '');
+      const rows: Array<Record<string, any>> = await q;
+      let entity: string | undefined;
+      let metric: string | undefined;
+      let minutes: Map<number, Acc> | undefined;
+      for (const r of rows) {
+        if (r.entity_ref !== entity || r.metric !== metric || !minutes) {
+          entity = r.entity_ref as string;
+          metric = r.metric as string;
+          let metrics = series.get(entity);
+          if (!metrics) series.set(entity, (metrics = new Map()));
+          minutes = metrics.get(metric);
+          if (!minutes) metrics.set(metric, (minutes = new Map()));
+        }
+        const minuteMs = toMs(r.minute);
+        const p95 =
+          r.p95 === null || r.p95 === undefined ? undefined : Number(r.p95);
+        const sketch: Uint8Array | undefined = r.sketch
+          ? new Uint8Array(r.sketch)
+          : undefined;
+        const sketched = p95 !== undefined || sketch ? 1 : 0;
+        const seen = minutes.get(minuteMs);
+        if (!seen) {
+          minutes.set(minuteMs, {
+            min: Number(r.min),
+            max: Number(r.max),
+            sum: Number(r.sum),
+            count: Number(r.count),
+            sketched,
+            p95,
+            sketch,
+          });
+          continue;
+        }
+        seen.min = Math.min(seen.min, Number(r.min));
+        seen.max = Math.max(seen.max, Number(r.max));
+        seen.sum += Number(r.sum);
+        seen.count += Number(r.count);
+        seen.sketched += sketched;
+      }
+    };
+    const refs = options.entityRefs
+      ? [...new Set(options.entityRefs)].filter(r => r !== '')
+      : undefined;
+    if (!refs) await scan();
+    else
+      for (let i = 0; i < refs.length; i += 500)
+        await scan(refs.slice(i, i + 500));
+
+    // The second pass: the sketches of every minute with several sketched rows, per entity and metric.
+    const pairs: string[][] = [];
+    for (const [entityRef, metrics] of series)
+      for (const [metric, minutes] of metrics)
+        for (const a of minutes.values())
+          if (a.sketched >= 2) {
+            pairs.push([entityRef, metric]);
+            break;
+          }
+    for (let i = 0; i < pairs.length; i += 250) {
+      const rows: Array<Record<string, any>> = await range(
+        this.db('metric_rollups'),
+      )
+        .whereIn(['entity_ref', 'metric'], pairs.slice(i, i + 250))
+        .whereNotNull('sketch')
+        .select('entity_ref', 'metric', 'minute', 'sketch');
+      for (const r of rows) {
+        const a = cell(r.entity_ref, r.metric, toMs(r.minute));
+        if (!a || a.sketched < 2) continue;
+        const sketch = QuantileSketch.fromBytes(new Uint8Array(r.sketch));
+        if (a.merged) a.merged.merge(sketch);
+        else a.merged = sketch;
+      }
+    }
+
+    const out: Array<MetricPoint & { metric: string; p95?: number }> = [];
+    for (const entityRef of [...series.keys()].sort(compareCodeUnits)) {
+      const metrics = series.get(entityRef)!;
+      for (const metric of [...metrics.keys()].sort(compareCodeUnits)) {
+        const minutes = metrics.get(metric)!;
+        for (const minuteMs of [...minutes.keys()].sort((a, b) => a - b)) {
+          const a = minutes.get(minuteMs)!;
+          let p95 = a.p95;
+          if (a.sketched >= 2) p95 = a.merged?.quantile(0.95);
+          else if (a.sketch)
+            p95 = QuantileSketch.fromBytes(a.sketch).quantile(0.95);
+          out.push({
+            entityRef,
+            metric,
+            minuteMs,
+            min: a.min,
+            max: a.max,
+            sum: a.sum,
+            count: a.count,
+            ...(p95 !== undefined ? { p95 } : {}),
+          });
+        }
+      }
+    }
+    // Stable: within a minute, entity and metric order stay.
+    return out.sort((a, b) => a.minuteMs - b.minuteMs);
+  }
+
+  /**
+   * The per-minute series of every metric of `entityRefs` (every entity when undefined) in
+   * [fromMs, toMs): the minute means, and for sketched metrics the minute p95s, merged across label sets
+   * and writers, minutes ascending. What `metricMinutes` returns, grouped by series, and read in one row
+   * per series (a list aggregate) rather than one per minute: the bulk read of root-cause analyses.
+   */
+  async metricMinuteSeries(options: {
+    fromMs: number;
+    toMs: number;
+    entityRefs?: readonly string[];
+  }): Promise<MetricMinuteSeries[]> {
+    const dialect = listAggDialect(this.db);
+    if (!dialect) return groupMetricMinutes(await this.metricMinutes(options));
+    const agg = (expr: string, alias: string) =>
+      listAgg(this.db, dialect, expr, alias);
+    const id = (c: string) => this.db.raw('??', [c]).toQuery();
+    const refs = options.entityRefs
+      ? [...new Set(options.entityRefs)].filter(r => r !== '')
+      : undefined;
+    const out: MetricMinuteSeries[] = [];
+    const needSketches: Array<{
+      series: MetricMinuteSeries;
+      minutes: Set<number>;
+    }> = [];
+    const read = async (chunk?: string[]) => {
+      const q = this.db('metric_rollups')
+        .where('org_id', this.orgId)
+        .where('minute', '>=', new Date(options.fromMs))
+        .where('minute', '<', new Date(options.toMs))
+        .groupBy('entity_ref', 'metric')
+        .select(
+          'entity_ref',
+          'metric',
+          agg(epochMsSql(this.db, dialect, 'minute'), 'minutes'),
+          agg(id('sum'), 'sums'),
+          agg(id('count'), 'counts'),
+          // The stored p95; '' without a sketch; -1 for a sketch stored before the p95 column.
+          agg(
+            `coalesce(cast(${id('p95')} as text), case when ${id(
+              'sketch',
+            )} is null then '' else '-1' end)`,
+            'p95s',
+          ),
+        );
+      if (chunk) q.whereIn('entity_ref', chunk);
+      else q.whereNot('entity_ref', '');
+      for (const r of (await q) as Array<Record<string, any>>) {
+        let minutes = splitMinutes(r.minutes);
+        let sums = splitNumbers(r.sums);
+        let counts = splitNumbers(r.counts);
+        let p95s = splitP95s(r.p95s, minutes.length);
+        const order = ascendingOrder(minutes);
+        if (order) {
+          const pick = (xs: number[]) => order.map(i => xs[i]);
+          [minutes, sums, counts, p95s] = [minutes, sums, counts, p95s].map(
+            pick,
+          );
+        }
+        const series: MetricMinuteSeries = {
+          entityRef: r.entity_ref,
+          metric: r.metric,
+          minutesMs: [],
+          means: [],
+        };
+        const decode = new Set<number>();
+        let p95Minutes: number[] | undefined;
+        let p95Values: number[] | undefined;
+        for (let i = 0; i < minutes.length; ) {
+          // Rows of one minute are adjacent (in minute order): merge them.
+          const minute = minutes[i];
+          let sum = 0;
+          let count = 0;
+          let sketched = 0;
+          let p95 = NaN;
+          let j = i;
+          for (; j < minutes.length && minutes[j] === minute; j++) {
+            sum += sums[j];
+            count += counts[j];
+            if (!Number.isNaN(p95s[j])) {
+              sketched++;
+              p95 = p95s[j];
+            }
+          }
+          if (count > 0) {
+            series.minutesMs.push(minute);
+            series.means.push(sum / count);
+          }
+          if (sketched > 1 || p95 === -1) decode.add(minute);
+          else if (sketched === 1) {
+            (p95Minutes ??= []).push(minute);
+            (p95Values ??= []).push(p95);
+          }
+          i = j;
+        }
+        if (p95Minutes && p95Values)
+          series.p95 = { minutesMs: p95Minutes, values: p95Values };
+        if (decode.size) needSketches.push({ series, minutes: decode });
+        out.push(series);
+      }
+    };
+    if (!refs) await read();
+    else
+      for (let i = 0; i < refs.length; i += 500)
+        await read(refs.slice(i, i + 500));
+
+    // Minutes with several sketched rows (or sketches without a stored p95): merge the sketches.
+    for (const { series, minutes } of needSketches) {
+      const rows: Array<Record<string, any>> = await this.db('metric_rollups')
+        .where({
+          org_id: this.orgId,
+          entity_ref: series.entityRef,
+          metric: series.metric,
+        })
+        .where('minute', '>=', new Date(options.fromMs))
+        .where('minute', '<', new Date(options.toMs))
+        .whereNotNull('sketch')
+        .select('minute', 'sketch');
+      const merged = new Map<number, QuantileSketch>();
+      for (const r of rows) {
+        const minute = toMs(r.minute);
+        if (!minutes.has(minute)) continue;
+        const sketch = QuantileSketch.fromBytes(new Uint8Array(r.sketch));
+        const seen = merged.get(minute);
+        if (seen) seen.merge(sketch);
+        else merged.set(minute, sketch);
+      }
+      const points = new Map<number, number>();
+      series.p95?.minutesMs.forEach((m, i) =>
+        points.set(m, series.p95!.values[i]),
+      );
+      for (const [minute, sketch] of merged) {
+        const q = sketch.quantile(0.95);
+        if (q !== undefined) points.set(minute, q);
+      }
+      const sorted = [...points].sort((a, b) => a[0] - b[0]);
+      series.p95 = {
+        minutesMs: sorted.map(p => p[0]),
+        values: sorted.map(p => p[1]),
       };
-    });
+    }
+    return out.sort(
+      (a, b) =>
+        compareCodeUnits(a.entityRef, b.entityRef) ||
+        compareCodeUnits(a.metric, b.metric),
+    );
   }
 
   /** The earliest minute at or after `fromMs` with any log volume or metric rollup, if any. */

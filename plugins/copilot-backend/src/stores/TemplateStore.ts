@@ -1,7 +1,16 @@
 import type { Knex } from 'knex';
 import { createHash } from 'node:crypto';
 import type { LogTemplate } from '../engine/ingest/drain';
-import { parseJson, toIso, toMs } from './util';
+import {
+  compareCodeUnits,
+  epochMsSql,
+  listAgg,
+  listAggDialect,
+  parseJson,
+  splitNumbers,
+  toIso,
+  toMs,
+} from './util';
 
 /** A template with its entity, as the API shows it. */
 export interface StoredTemplate {
@@ -30,6 +39,16 @@ export interface TemplateFacts {
 }
 
 /** Row id of an entity's miner template: stable across restarts. */
+/** The per-minute line counts of one template (see `TemplateStore.templateMinuteSeries`). */
+export interface TemplateMinuteSeries {
+  templateId: string;
+  entityRef: string;
+  template: string;
+  level?: string;
+  minutesMs: number[];
+  counts: number[];
+}
+
 export const templateRowId = (entityRef: string, minerId: number) =>
   `${createHash('sha1')
     .update(entityRef)
@@ -164,6 +183,7 @@ export class TemplateStore {
   async minuteCounts(
     fromMs: number,
     untilMs: number,
+    options: { entityRefs?: readonly string[] } = {},
   ): Promise<
     Array<{
       templateId: string;
@@ -174,46 +194,199 @@ export class TemplateStore {
       count: number;
     }>
   > {
-    const rows: Array<Record<string, any>> = await this.db('template_counts')
-      .join('log_templates', 'log_templates.id', 'template_counts.template_id')
-      .where('log_templates.org_id', this.orgId)
-      .where('template_counts.minute', '>=', new Date(fromMs))
-      .where('template_counts.minute', '<', new Date(untilMs))
-      .groupByRaw('coalesce(??, ??), ??, ??', [
-        'log_templates.merged_into',
-        'log_templates.id',
-        'log_templates.entity_ref',
-        'template_counts.minute',
-      ])
-      .select(
-        this.db.raw('coalesce(??, ??) as template_id', [
-          'log_templates.merged_into',
-          'log_templates.id',
-        ]),
-        { entity_ref: 'log_templates.entity_ref' },
-        { minute: 'template_counts.minute' },
-      )
-      .sum({ count: 'template_counts.count' })
-      .orderBy('template_counts.minute');
-    const ids = [...new Set(rows.map(r => String(r.template_id)))];
+    // The templates first (few), then the counts of the range by the minute index, merged here: a
+    // template's lines count towards the one it merged into.
+    const templates = new Map<
+      string,
+      { canonical: string; entityRef: string }
+    >();
     const info = new Map<string, { template: string; level?: string }>();
-    for (let i = 0; i < ids.length; i += 500) {
-      const found: Array<Record<string, any>> = await this.db('log_templates')
-        .whereIn('id', ids.slice(i, i + 500))
-        .select('id', 'template', 'level');
-      for (const t of found)
-        info.set(t.id, { template: t.template, level: t.level ?? undefined });
+    const readTemplates = async (refs?: readonly string[]) => {
+      const q = this.db('log_templates')
+        .where({ org_id: this.orgId })
+        .select('id', 'merged_into', 'entity_ref', 'template', 'level');
+      if (refs) q.whereIn('entity_ref', refs as string[]);
+      for (const t of (await q) as Array<Record<string, any>>) {
+        templates.set(String(t.id), {
+          canonical: String(t.merged_into ?? t.id),
+          entityRef: t.entity_ref,
+        });
+        info.set(String(t.id), {
+          template: t.template,
+          level: t.level ?? undefined,
+        });
+      }
+    };
+    const refs = options.entityRefs ? [...new Set(options.entityRefs)] : [];
+    if (!options.entityRefs) await readTemplates();
+    else
+      for (let i = 0; i < refs.length; i += 500)
+        await readTemplates(refs.slice(i, i + 500));
+    const readCounts = (chunk?: readonly string[]) => {
+      const q = this.db('template_counts')
+        .where('template_counts.minute', '>=', new Date(fromMs))
+        .where('template_counts.minute', '<', new Date(untilMs))
+        .select(
+          'template_counts.template_id',
+          'template_counts.minute',
+          'template_counts.count',
+        );
+      if (chunk)
+        q.join(
+          'log_templates',
+          'log_templates.id',
+          'template_counts.template_id',
+        ).whereIn('log_templates.entity_ref', chunk as string[]);
+      return q as Promise<Array<Record<string, any>>>;
+    };
+    const merged = new Map<
+      string,
+      { templateId: string; entityRef: string; minuteMs: number; count: number }
+    >();
+    const add = (rows: Array<Record<string, any>>) => {
+      for (const r of rows) {
+        const t = templates.get(String(r.template_id));
+        if (!t) continue; // another org's template
+        const minuteMs = toMs(r.minute);
+        const key = `${t.canonical}\u0000${minuteMs}`;
+        const seen = merged.get(key);
+        if (seen) seen.count += Number(r.count);
+        else
+          merged.set(key, {
+            templateId: t.canonical,
+            entityRef: t.entityRef,
+            minuteMs,
+            count: Number(r.count),
+          });
+      }
+    };
+    if (!options.entityRefs) add(await readCounts());
+    else
+      for (let i = 0; i < refs.length; i += 500)
+        add(await readCounts(refs.slice(i, i + 500)));
+    const out = [...merged.values()].map(m => {
+      const t = info.get(m.templateId);
+      return {
+        ...m,
+        // A template merged into one of another entity keeps the canonical template's entity.
+        entityRef: templates.get(m.templateId)?.entityRef ?? m.entityRef,
+        template: t?.template ?? '',
+        ...(t?.level ? { level: t.level } : {}),
+      };
+    });
+    return out.sort((a, b) => a.minuteMs - b.minuteMs);
+  }
+
+  /**
+   * The per-minute line counts of every template of `entityRefs` (every entity when undefined) in
+   * [fromMs, untilMs), merged templates counted in the one they merged into, minutes ascending: what
+   * `minuteCounts` returns, grouped by template and read in one row per template (a list aggregate).
+   */
+  async templateMinuteSeries(
+    fromMs: number,
+    untilMs: number,
+    options: { entityRefs?: readonly string[] } = {},
+  ): Promise<TemplateMinuteSeries[]> {
+    const dialect = listAggDialect(this.db);
+    if (!dialect) {
+      const byId = new Map<string, TemplateMinuteSeries>();
+      for (const c of await this.minuteCounts(fromMs, untilMs, options)) {
+        let s = byId.get(c.templateId);
+        if (!s) {
+          s = {
+            templateId: c.templateId,
+            entityRef: c.entityRef,
+            template: c.template,
+            ...(c.level ? { level: c.level } : {}),
+            minutesMs: [],
+            counts: [],
+          };
+          byId.set(c.templateId, s);
+        }
+        s.minutesMs.push(c.minuteMs);
+        s.counts.push(c.count);
+      }
+      return [...byId.values()];
     }
-    return rows.map(r => ({
-      templateId: String(r.template_id),
-      entityRef: r.entity_ref,
-      template: info.get(String(r.template_id))?.template ?? '',
-      ...(info.get(String(r.template_id))?.level
-        ? { level: info.get(String(r.template_id))!.level }
-        : {}),
-      minuteMs: toMs(r.minute),
-      count: Number(r.count),
-    }));
+    const templates = new Map<
+      string,
+      { canonical: string; entityRef: string; template: string; level?: string }
+    >();
+    const readTemplates = async (refs?: readonly string[]) => {
+      const q = this.db('log_templates')
+        .where({ org_id: this.orgId })
+        .select('id', 'merged_into', 'entity_ref', 'template', 'level');
+      if (refs) q.whereIn('entity_ref', refs as string[]);
+      for (const t of (await q) as Array<Record<string, any>>)
+        templates.set(String(t.id), {
+          canonical: String(t.merged_into ?? t.id),
+          entityRef: t.entity_ref,
+          template: t.template,
+          level: t.level ?? undefined,
+        });
+    };
+    const refs = options.entityRefs ? [...new Set(options.entityRefs)] : [];
+    if (!options.entityRefs) await readTemplates();
+    else
+      for (let i = 0; i < refs.length; i += 500)
+        await readTemplates(refs.slice(i, i + 500));
+
+    const perMinute = new Map<string, Map<number, number>>();
+    const readCounts = async (ids?: string[]) => {
+      const q = this.db('template_counts')
+        .where('minute', '>=', new Date(fromMs))
+        .where('minute', '<', new Date(untilMs))
+        .groupBy('template_id')
+        .select(
+          'template_id',
+          listAgg(
+            this.db,
+            dialect,
+            epochMsSql(this.db, dialect, 'minute'),
+            'minutes',
+          ),
+          listAgg(
+            this.db,
+            dialect,
+            this.db.raw('??', ['count']).toQuery(),
+            'counts',
+          ),
+        );
+      if (ids) q.whereIn('template_id', ids);
+      for (const r of (await q) as Array<Record<string, any>>) {
+        const t = templates.get(String(r.template_id));
+        if (!t) continue; // another org's, or another entity's
+        let counts = perMinute.get(t.canonical);
+        if (!counts) perMinute.set(t.canonical, (counts = new Map()));
+        const minutes = String(r.minutes ?? '').split(',');
+        const values = splitNumbers(r.counts);
+        for (let i = 0; i < values.length; i++) {
+          const n = Number(minutes[i]);
+          const minute = Number.isFinite(n) ? n : Date.parse(minutes[i]);
+          counts.set(minute, (counts.get(minute) ?? 0) + values[i]);
+        }
+      }
+    };
+    if (!options.entityRefs) await readCounts();
+    else {
+      const ids = [...templates.keys()];
+      for (let i = 0; i < ids.length; i += 500)
+        await readCounts(ids.slice(i, i + 500));
+    }
+    const out: TemplateMinuteSeries[] = [];
+    for (const [id, counts] of perMinute) {
+      const t = templates.get(id);
+      const sorted = [...counts].sort((a, b) => a[0] - b[0]);
+      out.push({
+        templateId: id,
+        entityRef: t?.entityRef ?? '',
+        template: t?.template ?? '',
+        ...(t?.level ? { level: t.level } : {}),
+        minutesMs: sorted.map(p => p[0]),
+        counts: sorted.map(p => p[1]),
+      });
+    }
+    return out.sort((a, b) => compareCodeUnits(a.templateId, b.templateId));
   }
 
   /** Per-minute counts of one template in [fromMs, untilMs). */

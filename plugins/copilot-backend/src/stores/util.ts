@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 /** Timestamps come back as Date (PostgreSQL), epoch ms (SQLite) or strings; normalise to ISO-8601. */
 export function toIso(value: unknown): string {
   if (value instanceof Date) return value.toISOString();
@@ -12,6 +13,10 @@ export function toIso(value: unknown): string {
 }
 
 export function toMs(value: unknown): number {
+  // Hot in bulk reads (a row per series and minute): no string round trip for the common shapes.
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (value instanceof Date && !Number.isNaN(value.getTime()))
+    return value.getTime();
   return Date.parse(toIso(value));
 }
 
@@ -22,4 +27,74 @@ export function parseJson<T>(value: unknown, fallback: T): T {
   } catch {
     return fallback;
   }
+}
+
+/** The SQL dialects with a list aggregate the bulk series reads use. */
+export type ListAggDialect = 'pg' | 'sqlite';
+
+/** Which list aggregate `db` has, if any (PostgreSQL string_agg, SQLite group_concat). */
+export function listAggDialect(db: Knex): ListAggDialect | undefined {
+  const dialect = String(
+    (db.client as { dialect?: string } | undefined)?.dialect ?? '',
+  );
+  if (dialect === 'postgresql' || dialect === 'pg') return 'pg';
+  if (dialect === 'sqlite3' || dialect === 'better-sqlite3') return 'sqlite';
+  return undefined;
+}
+
+/**
+ * An aggregate joining the text of `expr` over a group with commas; `expr` is raw SQL whose values
+ * contain no commas. Unordered (an ORDER BY inside the aggregate costs a sort per column): the
+ * aggregates of one query see a group's rows in the same sequence, so lists of the same group align
+ * entry by entry, and callers order by a listed column themselves.
+ */
+export function listAgg(
+  db: Knex,
+  dialect: ListAggDialect,
+  expr: string,
+  alias: string,
+): Knex.Raw {
+  return db.raw(
+    dialect === 'pg'
+      ? `string_agg(cast(${expr} as text), ',') as ??`
+      : `group_concat(cast(${expr} as text), ',') as ??`,
+    [alias],
+  );
+}
+
+/** The order of `keys` ascending (indices), or undefined when they already are. */
+export function ascendingOrder(keys: number[]): number[] | undefined {
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++)
+    if (keys[i] < keys[i - 1]) sorted = false;
+  if (sorted) return undefined;
+  return keys.map((_, i) => i).sort((a, b) => keys[a] - keys[b] || a - b);
+}
+
+/** Epoch milliseconds of a timestamp column, as an integer SQL expression. */
+export function epochMsSql(
+  db: Knex,
+  dialect: ListAggDialect,
+  column: string,
+): string {
+  const id = db.raw('??', [column]).toQuery();
+  return dialect === 'pg'
+    ? `cast(floor(extract(epoch from ${id}) * 1000) as bigint)`
+    : id;
+}
+
+/** Splits a list aggregate's text into numbers (empty entries -> NaN). */
+export function splitNumbers(text: unknown): number[] {
+  if (text === null || text === undefined || text === '') return [];
+  const parts = String(text).split(',');
+  const out = new Array<number>(parts.length);
+  for (let i = 0; i < parts.length; i++)
+    out[i] = parts[i] === '' ? NaN : Number(parts[i]);
+  return out;
+}
+
+/** Orders strings by UTF-16 code units, as SQLite's BINARY collation does (not by locale). */
+export function compareCodeUnits(a: string, b: string): number {
+  if (a < b) return -1;
+  return a > b ? 1 : 0;
 }

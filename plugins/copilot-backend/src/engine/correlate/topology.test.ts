@@ -158,3 +158,57 @@ describe('TopologyGraph', () => {
     ]);
   });
 });
+
+describe('TopologyGraph.analysisScope', () => {
+  // edge -> {cart, search}; cart -> {db, cache}; search -> index; reports -> db; batch -> index;
+  // lonely has no calls.
+  const comp = (name: string, dependsOn: string[] = []) => ({
+    kind: 'Component',
+    metadata: { name },
+    spec: { dependsOn },
+  });
+  const res = (name: string) => ({ kind: 'Resource', metadata: { name } });
+  const graph = new TopologyGraph(
+    buildTopology([
+      comp('edge', ['component:cart', 'component:search']),
+      comp('cart', ['resource:db', 'resource:cache']),
+      comp('search', ['resource:index']),
+      comp('reports', ['resource:db']),
+      comp('batch', ['resource:index']),
+      comp('lonely'),
+      res('db'),
+      res('cache'),
+      res('index'),
+    ]),
+  );
+  const scope = (ref: string) => [...(graph.analysisScope(ref) ?? [])].sort();
+
+  it('holds the entity, its dependencies and dependents, and the other callers of its dependencies', () => {
+    expect(scope('Component:default/Cart')).toEqual([
+      'component:default/cart',
+      'component:default/edge', // calls it
+      'component:default/reports', // shares its database
+      'resource:default/cache',
+      'resource:default/db',
+    ]);
+    // search and batch, index: neither calls nor called by cart, nor sharing a dependency.
+  });
+
+  it('reaches down every level from an entry point', () => {
+    expect(scope('component:default/edge')).toEqual([
+      'component:default/batch',
+      'component:default/cart',
+      'component:default/edge',
+      'component:default/reports',
+      'component:default/search',
+      'resource:default/cache',
+      'resource:default/db',
+      'resource:default/index',
+    ]);
+  });
+
+  it('rules nothing out for an entity the catalog does not connect', () => {
+    expect(graph.analysisScope('component:default/lonely')).toBeUndefined();
+    expect(graph.analysisScope('component:default/unknown')).toBeUndefined();
+  });
+});

@@ -229,6 +229,26 @@ export class TopologyGraph {
     );
   }
 
+  /**
+   * The entities whose series an analysis of an alert on `ref` needs: the entity, everything it
+   * depends on and everything depending on it, transitively (failures travel up call chains, load
+   * down them), and the other direct dependents of each of its dependencies (their symptoms are what
+   * tells a failing dependency from a failing caller). Undefined when the topology does not know
+   * `ref` or it has no calls at all: then nothing can be ruled out.
+   */
+  analysisScope(ref: string): Set<string> | undefined {
+    const key = ref.toLocaleLowerCase('en-US');
+    if (!this.callees.has(key) && !this.callers.has(key)) return undefined;
+    const scope = new Set<string>([key]);
+    const dependencies = this.transitiveDependencies(key);
+    for (const d of dependencies.keys()) {
+      scope.add(d);
+      for (const sibling of this.dependentsOf(d)) scope.add(sibling);
+    }
+    for (const u of this.transitiveDependents(key).keys()) scope.add(u);
+    return scope;
+  }
+
   private closure(
     ref: string,
     adjacency: Map<string, Set<string>>,
