@@ -1,0 +1,1 @@
+ansible-playbook -i inventories/prod playbook.yml --limit search_es_prod

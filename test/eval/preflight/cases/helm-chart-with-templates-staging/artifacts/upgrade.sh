@@ -1,0 +1,1 @@
+helm upgrade shipping ./chart -n logistics --reuse-values -f values-pdb.yaml --wait

@@ -1,0 +1,1 @@
+helm upgrade orders oci://registry.example.com/charts/orders -n orders-dev --reuse-values --values values.yaml

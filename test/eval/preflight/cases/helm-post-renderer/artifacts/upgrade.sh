@@ -1,0 +1,1 @@
+helm upgrade catalog shop-charts/catalog -n shop-staging --reuse-values --post-renderer ./kustomize-wrapper.sh

@@ -1,0 +1,1 @@
+helm upgrade cart shop-charts/cart -n shop --reuse-values -f values.yaml --atomic

@@ -1,0 +1,1 @@
+helm upgrade checkout shop-charts/checkout -n shop-staging --reuse-values -f values.yaml

@@ -1,0 +1,1 @@
+helm upgrade orders shop-charts/orders -n payments --reuse-values -f values.yaml

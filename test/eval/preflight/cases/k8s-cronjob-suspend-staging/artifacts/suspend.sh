@@ -1,0 +1,1 @@
+kubectl patch cronjob stock-reconcile -n inventory --type merge -p '{"spec":{"suspend":true}}'

@@ -1,0 +1,1 @@
+kubectl exec -n shop-staging deploy/cart -c cart -- rm -rf /var/cache/cart

@@ -1,0 +1,2 @@
+kubectl apply -f deployment.yaml -n logistics
+kubectl rollout status deployment/shipping -n logistics --timeout=10m

@@ -1,0 +1,1 @@
+kubectl patch deployment cart -n shop --type json --patch-file replicas.json

@@ -1,0 +1,1 @@
+kubectl patch deployment catalog -n shop --type=json --patch-file=patch.json

@@ -1,0 +1,1 @@
+kubectl patch deployment payments -n payments --patch-file patch-jvm.yaml

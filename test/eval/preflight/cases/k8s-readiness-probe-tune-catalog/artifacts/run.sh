@@ -1,0 +1,1 @@
+kubectl apply --server-side --force-conflicts=false -f probe.yaml

@@ -1,0 +1,1 @@
+kubectl scale deployment/catalog --replicas=8 -n shop

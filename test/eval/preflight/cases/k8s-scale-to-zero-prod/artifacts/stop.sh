@@ -1,0 +1,1 @@
+kubectl scale deployment catalog --replicas=0 -n shop

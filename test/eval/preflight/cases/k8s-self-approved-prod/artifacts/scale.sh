@@ -1,0 +1,1 @@
+kubectl scale deployment/payments -n payments --replicas=8

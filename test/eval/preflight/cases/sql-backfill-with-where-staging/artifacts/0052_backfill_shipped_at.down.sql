@@ -1,0 +1,1 @@
+UPDATE orders SET shipped_at = NULL WHERE status = 'shipped';

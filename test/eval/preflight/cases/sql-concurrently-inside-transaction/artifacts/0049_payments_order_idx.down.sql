@@ -1,0 +1,2 @@
+DROP INDEX CONCURRENTLY IF EXISTS payments_order_idx;
+ALTER TABLE payments DROP COLUMN IF EXISTS settled_at;

@@ -1,0 +1,2 @@
+REVOKE SELECT ON orders FROM reporting;
+DROP ROLE IF EXISTS reporting;

@@ -1,0 +1,1 @@
+DELETE FROM carts WHERE 1=1;

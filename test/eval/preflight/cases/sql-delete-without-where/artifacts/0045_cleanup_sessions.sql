@@ -1,0 +1,2 @@
+-- expired sessions only
+DELETE FROM sessions;

@@ -1,0 +1,3 @@
+-- speeds up GET /orders?customer=...
+CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_created_idx
+    ON orders (customer_id, created_at DESC);

@@ -1,0 +1,2 @@
+-- mysql
+CREATE INDEX products_sku_idx ON products (sku) ALGORITHM=INPLACE LOCK=NONE;

@@ -1,0 +1,2 @@
+-- mysql
+SET GLOBAL max_connections = 400;

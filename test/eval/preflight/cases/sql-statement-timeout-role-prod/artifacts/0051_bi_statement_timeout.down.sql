@@ -1,0 +1,1 @@
+ALTER ROLE bi_reader RESET statement_timeout;

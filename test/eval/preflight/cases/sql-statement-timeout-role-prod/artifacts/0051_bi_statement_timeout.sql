@@ -1,0 +1,1 @@
+ALTER ROLE bi_reader SET statement_timeout = '30s';

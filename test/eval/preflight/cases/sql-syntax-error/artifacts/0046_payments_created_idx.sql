@@ -1,0 +1,1 @@
+CREAT INDEX payments_created_idx ON payments (created_at);

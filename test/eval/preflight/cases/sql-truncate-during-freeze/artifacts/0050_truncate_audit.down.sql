@@ -1,0 +1,2 @@
+-- cannot restore
+SELECT 1;

@@ -1,0 +1,1 @@
+TRUNCATE TABLE order_audit;
