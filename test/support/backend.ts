@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,7 +19,7 @@ export interface BackendProcess {
 /**
  * Starts `script` (a backend entry that prints READY when listening) as a production install runs it:
  * backend-defaults config with SQLite in a temporary folder, a static external access token for
- * `subject`, permissions off, and `copilot` as the plugin's config. `files` are written into the folder
+ * `subject`, permissions off, a fresh ed25519 signing key, and `copilot` as the plugin's config. `files` are written into the folder
  * first and passed to the process as environment variables holding their paths.
  */
 export async function startBackendProcess(options: {
@@ -50,7 +51,15 @@ export async function startBackendProcess(options: {
         },
       },
       permission: { enabled: false },
-      copilot: options.copilot,
+      copilot: {
+        // A production install signs runner outputs and audit rows with its own key.
+        remediation: {
+          signingKey: generateKeyPairSync('ed25519')
+            .privateKey.export({ type: 'pkcs8', format: 'pem' })
+            .toString(),
+        },
+        ...options.copilot,
+      },
     }),
   );
   const fileEnv: Record<string, string> = {};

@@ -1,5 +1,5 @@
 /* eslint-disable no-console */
-// yarn eval:rca [--cases DIR] [--limit N] [--filter SUBSTRING]
+// yarn eval:rca [--cases DIR] [--limit N] [--filter SUBSTRING] [--scope neighbourhood|all] [--verbose]
 //
 // Root-cause eval on incident cases (DESIGN.md section 8): each case is loaded into a fresh copilot
 // backend through its public API (a backend process per case, SQLite, the case's catalog.yaml as the
@@ -41,8 +41,11 @@ async function startBackend(c: LoadedCase): Promise<Backend> {
       ingest: { maxStreamBytes: 1024 * 1024 * 1024 },
       // Historic cases: the live detect stage has nothing to decide on; the analysis reads the rollups.
       detect: { enabled: false },
-      // The harness runs the analysis itself, over the case's window.
-      analysis: { autoOnOpen: false },
+      // The harness runs the analysis itself, over the case's window; `--scope all` reads every entity.
+      analysis: {
+        autoOnOpen: false,
+        ...(arg('scope') ? { scope: arg('scope') } : {}),
+      },
     },
     files: {
       COPILOT_EVAL_CATALOG: {
@@ -166,6 +169,13 @@ async function runCase(
       analysis: { abstained: boolean; hypotheses: Hypothesis[] };
     }>(backend, 'GET', `/incidents/${id}`);
     const { abstained, hypotheses } = incident.body.analysis;
+    if (process.argv.includes('--verbose'))
+      for (const h of hypotheses)
+        log(
+          `  ${h.rank}. ${h.kind} ${
+            h.entityRef ?? '-'
+          } confidence ${h.confidence.toFixed(3)}: ${h.statement}`,
+        );
     const truth = c.spec.truth;
     let rank: number | null = null;
     if (truth.kind === 'none') {

@@ -306,8 +306,19 @@ export function buildSeries(
         values: m.p95.values,
       });
   }
-  // Count series: dense per minute, zeros where the entity logged nothing.
-  const first = Math.floor(fromMs / MINUTE) * MINUTE;
+  // Count series: dense per minute, zeros where the entity logged nothing, but only from the first
+  // minute any of these entities logged at all: before it there is no data (a fresh install, a
+  // backfill), not a stretch of silence that would make every template look new.
+  let firstLogged = Infinity;
+  for (const v of volume)
+    if (v.minutesMs.length) firstLogged = Math.min(firstLogged, v.minutesMs[0]);
+  for (const c of counts)
+    if (c.minutesMs.length) firstLogged = Math.min(firstLogged, c.minutesMs[0]);
+  const first =
+    Math.floor(
+      Math.max(fromMs, Number.isFinite(firstLogged) ? firstLogged : fromMs) /
+        MINUTE,
+    ) * MINUTE;
   const minutes = Math.max(0, Math.ceil((toMs - first) / MINUTE));
   const dense = new Map<string, SeriesInput>();
   // Every dense series has the same minutes: one array, read-only downstream.
