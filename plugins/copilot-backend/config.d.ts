@@ -118,5 +118,120 @@ export interface Config {
       /** Least seconds between two detection runs; ingests in between coalesce (default 10). */
       minIntervalSeconds?: number;
     };
+    /** Knowledge: runbooks, postmortems, ADRs and past incidents, hybrid search and cited answers. */
+    knowledge?: {
+      /** Largest document accepted by upload and the importers, in bytes (default 20 MiB). */
+      maxDocBytes?: number;
+      /** Dense embeddings: the built-in local embedder (default) or an OpenAI-compatible `/v1/embeddings`. */
+      embeddings?: {
+        /** `local` (LSA fitted on the stored chunks; no download, no network) or `openai` (default local). */
+        provider?: 'local' | 'openai';
+        /** OpenAI-compatible server, e.g. https://api.openai.com, an Azure/vLLM/Ollama endpoint (openai only). */
+        baseUrl?: string;
+        /** Embedding model, e.g. text-embedding-3-small (openai only). */
+        model?: string;
+        /**
+         * API key (openai only).
+         * @visibility secret
+         */
+        apiKey?: string;
+        /** Vector size: the local embedder's rank (default 128); for openai the expected size (learned when unset). */
+        dimensions?: number;
+      };
+      /** Folders imported on a schedule, e.g. `[{ path: ../../examples/runbooks, kind: runbook }]` (relative to the backend's working directory). */
+      folders?: Array<{
+        path: string;
+        /** runbook (default), postmortem, adr or other. */
+        kind?: 'runbook' | 'postmortem' | 'adr' | 'other';
+      }>;
+      /** Import the documents catalog entities name in `copilot.dev/runbook` (default true). */
+      catalogImport?: boolean;
+      /** Index past incidents (title, summary, top hypotheses, resolution) as documents (default true). */
+      indexIncidents?: boolean;
+      /** Share of the corpus that must change before the local embedder is refitted, in (0, 1] (default 0.2). */
+      refitFraction?: number;
+      /** Minutes between imports, refits and index rebuilds from the store (default 10). */
+      refreshMinutes?: number;
+    };
+    /**
+     * An OpenAI-compatible chat completions endpoint that writes cited answers over retrieved snippets only;
+     * answers whose citations do not verify are rejected for the extractive answer. Unset: extractive only.
+     */
+    llm?: {
+      /** e.g. https://api.openai.com or http://localhost:11434 (Ollama). */
+      baseUrl: string;
+      model: string;
+      /**
+       * API key.
+       * @visibility secret
+       */
+      apiKey?: string;
+      /** Request timeout in seconds (default 30). */
+      timeoutSeconds?: number;
+    };
+    /** Fix plans, their preflight, approvals, runners and the signed audit chain (issue 7). */
+    remediation?: {
+      /** Cedar policies (text, each named with `@id("...")` and `@message("...")`); default: the built-in set. */
+      policies?: string;
+      /** A file with the Cedar policies, instead of `policies`. */
+      policiesFile?: string;
+      /** Judge plans with Open Policy Agent over its REST API instead of Cedar (same input document). */
+      opa?: {
+        /** e.g. http://opa:8181; the decision is POST `${url}/v1/data/${path}` with `{input}`. */
+        url: string;
+        /** Rego package path exposing `allow` and `deny` (default copilot/preflight). */
+        path?: string;
+        /** Request timeout in milliseconds (default 2000); no answer blocks the plan. */
+        timeoutMs?: number;
+      };
+      /** Change-freeze windows: changes in them block (approved reverts only warn). */
+      changeFreezes?: Array<{
+        /** ISO-8601 start. */
+        from: string;
+        /** ISO-8601 end. */
+        to: string;
+        /** Environments frozen (default all). */
+        environments?: Array<'production' | 'staging' | 'development'>;
+        reason?: string;
+      }>;
+      /** Environments of entities without a `copilot.dev/environment` annotation. */
+      environments?: Array<{
+        /** Entity ref, e.g. component:default/cart. */
+        entity: string;
+        environment: 'production' | 'staging' | 'development';
+      }>;
+      /** Environment of entities neither annotated, configured nor with a known lifecycle (default production). */
+      defaultEnvironment?: 'production' | 'staging' | 'development';
+      /** Runners allowed without approval on non-production entities (default [dryrun]; dryrun is always allowed). */
+      nonProductionRunners?: Array<'dryrun' | 'gitops' | 'agent'>;
+      /**
+       * ed25519 private key (PKCS#8 PEM) that signs audit rows and runner outputs. Required in production;
+       * unset elsewhere, an ephemeral key is generated with a warning.
+       * @visibility secret
+       */
+      signingKey?: string;
+      /** The GitOps repository the gitops runner writes fixes to (token from integrations.github). */
+      gitops?: {
+        /** Clone URL (https://github.com/org/repo.git, or a path for local tests). */
+        repoUrl: string;
+        /** Branch the pull request targets (default main). */
+        baseBranch?: string;
+        /** Folder the plan's files go under, as `<path>/<plan id>/` (default remediations). */
+        path?: string;
+        /** GitHub URL of the repository the pull request is opened on (default repoUrl). */
+        pullRequestRepoUrl?: string;
+        authorName?: string;
+        authorEmail?: string;
+      };
+      /** The in-cluster runner the agent runner renders Jobs for. */
+      agent?: {
+        /** Runner image (default ghcr.io/devops-copilot/runner:latest). */
+        image?: string;
+        /** Namespace of the runner Jobs (default copilot-runner). */
+        namespace?: string;
+        /** Service account of the runner Jobs (default copilot-runner). */
+        serviceAccountName?: string;
+      };
+    };
   };
 }

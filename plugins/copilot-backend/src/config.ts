@@ -13,6 +13,11 @@ import {
   DEFAULT_BASELINE_OPTIONS,
   type BaselineOptions,
 } from './engine/triage/robustBaseline';
+import { readKnowledgeConfig, type KnowledgeConfig } from './knowledge/config';
+import {
+  readRemediationConfig,
+  type RemediationConfig,
+} from './remediation/config';
 
 export interface CopilotConfig {
   bus: {
@@ -50,6 +55,10 @@ export interface CopilotConfig {
     alertThreshold?: number;
     anomalyRetentionMs: number;
   };
+  /** Documents, embeddings, importers and the optional LLM (`copilot.knowledge`, `copilot.llm`). */
+  knowledge: KnowledgeConfig;
+  /** Fix plans, policies, guardrails, runners and signing (`copilot.remediation`). */
+  remediation: RemediationConfig;
 }
 
 const DAY = 86_400_000;
@@ -263,6 +272,8 @@ export function readCopilotConfig(config: Config): CopilotConfig {
           10,
         ) * 1000,
     },
+    knowledge: readKnowledgeConfig(c),
+    remediation: readRemediationConfig(config),
   };
 }
 

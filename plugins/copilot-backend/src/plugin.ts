@@ -7,6 +7,15 @@ import {
   copilotSignalSourcesExtensionPoint,
   type CopilotSignalSource,
 } from '@devops-copilot/backstage-plugin-copilot-node';
+import {
+  copilotFixStrategiesExtensionPoint,
+  type CopilotFixStrategy,
+} from '@devops-copilot/backstage-plugin-copilot-node';
+import { createFixService } from './remediation/createFixService';
+import {
+  fixPlanPermissionRules,
+  fixPlanResourceRef,
+} from './service/permissions';
 import { copilotPermissions } from '@devops-copilot/backstage-plugin-copilot-common';
 import { createRouter } from './service/router';
 import {
@@ -35,6 +44,10 @@ import { AnalysisStore } from './stores/AnalysisStore';
 import { AnalysisService } from './pipeline/AnalysisService';
 import { SignalAggregator } from './engine/ingest/aggregate';
 import { readCopilotConfig } from './config';
+import { DocStore } from './stores/DocStore';
+import { KnowledgeService } from './knowledge/KnowledgeService';
+import { importCatalogRunbooks, importFolders } from './knowledge/importers';
+import { indexIncidents } from './knowledge/incidents';
 
 /**
  * The DevOps Copilot backend plugin: REST API at /api/copilot/v1, signal ingestion, detection and
@@ -51,6 +64,12 @@ export const copilotPlugin = createBackendPlugin({
         sources.push(...added);
       },
     });
+    const fixStrategies: CopilotFixStrategy[] = [];
+    env.registerExtensionPoint(copilotFixStrategiesExtensionPoint, {
+      addFixStrategy(...added) {
+        fixStrategies.push(...added);
+      },
+    });
 
     env.registerInit({
       deps: {
@@ -65,6 +84,9 @@ export const copilotPlugin = createBackendPlugin({
         scheduler: coreServices.scheduler,
         lifecycle: coreServices.lifecycle,
         catalog: catalogServiceRef,
+        urlReader: coreServices.urlReader,
+        discovery: coreServices.discovery,
+        auditor: coreServices.auditor,
       },
       async init(deps) {
         const { logger, database, httpRouter, scheduler, lifecycle } = deps;
@@ -173,6 +195,33 @@ export const copilotPlugin = createBackendPlugin({
           });
         }
 
+        // Knowledge (issue 6): the in-process index is built from the store here and kept in sync on
+        // upload/delete; a scheduled rebuild keeps replicas in step, a scheduled import fills the store.
+        const docStore = DocStore.create({ database: knex });
+        const knowledge = new KnowledgeService({
+          store: docStore,
+          logger,
+          config: config.knowledge,
+        });
+        await knowledge
+          .rebuild()
+          .catch(e =>
+            logger.error(
+              `Knowledge: building the index from the store failed; search starts empty: ${e}`,
+            ),
+          );
+        if (config.knowledge.indexIncidents) {
+          incidents.onOpened(incident => {
+            knowledge
+              .indexIncident(incident)
+              .catch(e =>
+                logger.warn(
+                  `Knowledge: incident ${incident.id} not indexed: ${e}`,
+                ),
+              );
+          });
+        }
+
         deps.permissionsRegistry.addPermissions(copilotPermissions);
         deps.permissionsRegistry.addResourceType({
           resourceRef: incidentResourceRef,
@@ -183,6 +232,29 @@ export const copilotPlugin = createBackendPlugin({
           ),
           rules: Object.values(incidentPermissionRules),
           getResources: ids => incidents.getMany(ids),
+        });
+
+        // Remediation (issue 7): fix plans, preflight, approvals, runners and the signed audit chain.
+        const fix = createFixService({
+          database: knex,
+          rootConfig: deps.config,
+          config: config.remediation,
+          catalog: deps.catalog,
+          auth: deps.auth,
+          logger,
+          incidents,
+          analyses: analysisStore,
+          strategies: fixStrategies,
+        });
+        deps.permissionsRegistry.addResourceType({
+          resourceRef: fixPlanResourceRef,
+          permissions: copilotPermissions.filter(
+            p =>
+              'resourceType' in p &&
+              p.resourceType === fixPlanResourceRef.resourceType,
+          ),
+          rules: Object.values(fixPlanPermissionRules),
+          getResources: ids => fix.getMany(ids),
         });
 
         httpRouter.use(
@@ -211,6 +283,16 @@ export const copilotPlugin = createBackendPlugin({
             maxBodyBytes: config.ingest.maxBodyBytes,
             maxBatchItems: config.ingest.maxBatchItems,
             maxStreamBytes: config.ingest.maxStreamBytes,
+            knowledge,
+            maxDocBytes: config.knowledge.maxDocBytes,
+            fix: {
+              fix,
+              auditor: deps.auditor,
+              fixPlanRuleset:
+                deps.permissionsRegistry.getPermissionRuleset(
+                  fixPlanResourceRef,
+                ),
+            },
           }),
         );
         httpRouter.addAuthPolicy({
@@ -252,6 +334,58 @@ export const copilotPlugin = createBackendPlugin({
               logger.info(
                 `Retention: pruned ${pruned} signal rows, ${samples} sampled lines, ${aggregates} rollup rows`,
               );
+          },
+        });
+
+        // Knowledge imports (one replica): folders, catalog runbook annotations, past incidents; then a
+        // refit of the local embedder when the corpus changed enough.
+        await scheduler.scheduleTask({
+          id: 'copilot-knowledge-import',
+          frequency: { minutes: config.knowledge.refreshMinutes },
+          timeout: { minutes: 15 },
+          initialDelay: { seconds: 20 },
+          fn: async () => {
+            const folders = await importFolders({
+              folders: config.knowledge.folders,
+              knowledge,
+              store: docStore,
+              logger,
+            });
+            const catalogRunbooks = config.knowledge.catalogImport
+              ? await importCatalogRunbooks({
+                  catalog: deps.catalog,
+                  auth: deps.auth,
+                  urlReader: deps.urlReader,
+                  discovery: deps.discovery,
+                  knowledge,
+                  store: docStore,
+                  logger,
+                })
+              : undefined;
+            if (config.knowledge.indexIncidents)
+              await indexIncidents({
+                knowledge,
+                incidents,
+                analyses: analysisStore,
+                logger,
+              });
+            await knowledge.refitIfNeeded();
+            logger.info(
+              `Knowledge import: folders ${JSON.stringify(
+                folders,
+              )}, catalog ${JSON.stringify(catalogRunbooks ?? 'off')}`,
+            );
+          },
+        });
+        // Every replica rebuilds its in-process index from the store (uploads on other replicas).
+        await scheduler.scheduleTask({
+          id: 'copilot-knowledge-rebuild',
+          scope: 'local',
+          frequency: { minutes: config.knowledge.refreshMinutes },
+          timeout: { minutes: 15 },
+          initialDelay: { minutes: config.knowledge.refreshMinutes },
+          fn: async () => {
+            await knowledge.rebuild();
           },
         });
 

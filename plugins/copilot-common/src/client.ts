@@ -8,6 +8,21 @@ import type {
   IncidentStatus,
   Page,
   ProblemDocument,
+  IncidentAnswer,
+  KnowledgeChunk,
+  KnowledgeDoc,
+  KnowledgeDocKind,
+  KnowledgeSearchResult,
+  UploadDocRequest,
+  UploadDocResult,
+} from './types';
+import type {
+  AuditVerification,
+  CreateFixPlanRequest,
+  FixExecution,
+  FixPlan,
+  FixRunner,
+  IncidentAuditPack,
 } from './types';
 
 /**
@@ -78,10 +93,59 @@ export interface CopilotApi {
 }
 
 /**
+ * The knowledge part of the copilot API: documents, search and cited answers.
+ * @public
+ */
+export interface CopilotKnowledgeApi {
+  /** Uploads a runbook, postmortem or ADR; the same source (or title + owner) replaces the earlier version. */
+  uploadDoc(
+    request: UploadDocRequest,
+    options?: { idempotencyKey?: string },
+  ): Promise<UploadDocResult>;
+  listDocs(options?: {
+    kind?: KnowledgeDocKind;
+    owner?: string;
+    limit?: number;
+    cursor?: string;
+  }): Promise<Page<KnowledgeDoc>>;
+  /** The document; with `includeChunks` also its stored chunks and their source anchors. */
+  getDoc(
+    id: string,
+    options?: { includeChunks?: boolean },
+  ): Promise<KnowledgeDoc & { chunks?: KnowledgeChunk[] }>;
+  deleteDoc(id: string): Promise<void>;
+  /** Hybrid search over the knowledge store; with an incident id the query is expanded from its analysis. */
+  searchKnowledge(options: {
+    q?: string;
+    incidentId?: string;
+    k?: number;
+  }): Promise<KnowledgeSearchResult>;
+  /** A short answer about the incident, every sentence citing its source lines. */
+  answerIncident(id: string, question?: string): Promise<IncidentAnswer>;
+  /** Drafts a fix plan for an incident (strategy from its hypotheses unless given). */
+  createFixPlan(
+    request: CreateFixPlanRequest,
+    options?: { idempotencyKey?: string },
+  ): Promise<FixPlan>;
+  getFixPlan(id: string): Promise<FixPlan>;
+  listFixPlans(incidentId: string): Promise<{ items: FixPlan[] }>;
+  /** Runs preflight over the plan and stores the verdict with its findings. */
+  preflightFixPlan(planId: string): Promise<FixPlan>;
+  /** Approves a plan (not your own), with an optional note. */
+  approveFixPlan(planId: string, note?: string): Promise<FixPlan>;
+  /** Runs the plan with a runner; the signed, immutable output record. */
+  executeFixPlan(planId: string, runner: FixRunner): Promise<FixExecution>;
+  /** Checks the audit chain's hashes, links and signatures. */
+  verifyAuditChain(): Promise<AuditVerification>;
+  /** The audit pack of one incident. */
+  exportIncidentAuditPack(incidentId: string): Promise<IncidentAuditPack>;
+}
+
+/**
  * HTTP client of the copilot API, mounted at `/api/copilot/v1`.
  * @public
  */
-export class CopilotClient implements CopilotApi {
+export class CopilotClient implements CopilotApi, CopilotKnowledgeApi {
   private readonly discoveryApi: CopilotClientDiscovery;
   private readonly fetchApi: { fetch: typeof fetch };
 
@@ -166,6 +230,145 @@ export class CopilotClient implements CopilotApi {
     return this.request(
       `/incidents/${encodeURIComponent(incidentId)}/evidence`,
     );
+  }
+
+  async uploadDoc(
+    request: UploadDocRequest,
+    options: { idempotencyKey?: string } = {},
+  ): Promise<UploadDocResult> {
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json',
+    };
+    if (options.idempotencyKey)
+      headers['Idempotency-Key'] = options.idempotencyKey;
+    return this.request<UploadDocResult>('/docs', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(request),
+    });
+  }
+
+  async listDocs(
+    options: {
+      kind?: KnowledgeDocKind;
+      owner?: string;
+      limit?: number;
+      cursor?: string;
+    } = {},
+  ): Promise<Page<KnowledgeDoc>> {
+    const query = new URLSearchParams();
+    if (options.kind) query.set('kind', options.kind);
+    if (options.owner) query.set('owner', options.owner);
+    if (options.limit) query.set('limit', String(options.limit));
+    if (options.cursor) query.set('cursor', options.cursor);
+    const qs = query.toString();
+    return this.request<Page<KnowledgeDoc>>(`/docs${qs ? `?${qs}` : ''}`);
+  }
+
+  async getDoc(
+    id: string,
+    options: { includeChunks?: boolean } = {},
+  ): Promise<KnowledgeDoc & { chunks?: KnowledgeChunk[] }> {
+    return this.request(
+      `/docs/${encodeURIComponent(id)}${
+        options.includeChunks ? '?include=chunks' : ''
+      }`,
+    );
+  }
+
+  async deleteDoc(id: string): Promise<void> {
+    await this.request<unknown>(`/docs/${encodeURIComponent(id)}`, {
+      method: 'DELETE',
+    });
+  }
+
+  async searchKnowledge(options: {
+    q?: string;
+    incidentId?: string;
+    k?: number;
+  }): Promise<KnowledgeSearchResult> {
+    const query = new URLSearchParams();
+    if (options.q) query.set('q', options.q);
+    if (options.incidentId) query.set('incident_id', options.incidentId);
+    if (options.k) query.set('k', String(options.k));
+    return this.request<KnowledgeSearchResult>(`/search?${query}`);
+  }
+
+  async answerIncident(id: string, question?: string): Promise<IncidentAnswer> {
+    return this.request<IncidentAnswer>(
+      `/incidents/${encodeURIComponent(id)}/answer`,
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(question ? { question } : {}),
+      },
+    );
+  }
+
+  async createFixPlan(
+    request: CreateFixPlanRequest,
+    options?: { idempotencyKey?: string },
+  ): Promise<FixPlan> {
+    return this.request<FixPlan>('/fix/plan', {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.idempotencyKey
+          ? { 'Idempotency-Key': options.idempotencyKey }
+          : {}),
+      },
+      body: JSON.stringify(request),
+    });
+  }
+
+  async getFixPlan(id: string): Promise<FixPlan> {
+    return this.request<FixPlan>(`/fix/plans/${encodeURIComponent(id)}`);
+  }
+
+  async listFixPlans(incidentId: string): Promise<{ items: FixPlan[] }> {
+    const query = new URLSearchParams({ incident_id: incidentId });
+    return this.request<{ items: FixPlan[] }>(`/fix/plans?${query}`);
+  }
+
+  async preflightFixPlan(planId: string): Promise<FixPlan> {
+    return this.postJson<FixPlan>('/fix/preflight', { plan_id: planId });
+  }
+
+  async approveFixPlan(planId: string, note?: string): Promise<FixPlan> {
+    return this.postJson<FixPlan>('/fix/approve', {
+      plan_id: planId,
+      ...(note ? { note } : {}),
+    });
+  }
+
+  async executeFixPlan(
+    planId: string,
+    runner: FixRunner,
+  ): Promise<FixExecution> {
+    return this.postJson<FixExecution>('/fix/execute', {
+      plan_id: planId,
+      runner,
+    });
+  }
+
+  async verifyAuditChain(): Promise<AuditVerification> {
+    return this.request<AuditVerification>('/audit/verify');
+  }
+
+  async exportIncidentAuditPack(
+    incidentId: string,
+  ): Promise<IncidentAuditPack> {
+    return this.postJson<IncidentAuditPack>('/exports/incident', {
+      incident_id: incidentId,
+    });
+  }
+
+  private async postJson<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>(path, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   }
 
   private async request<T>(path: string, init?: RequestInit): Promise<T> {

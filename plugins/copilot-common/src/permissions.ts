@@ -72,6 +72,18 @@ export const copilotAuditReadPermission = createPermission({
   attributes: { action: 'read' },
 });
 
+/** Upload, replace and delete knowledge documents (runbooks, postmortems, ADRs). @public */
+export const copilotDocsManagePermission = createPermission({
+  name: 'copilot.docs.manage',
+  attributes: { action: 'update' },
+});
+
+/** Read knowledge documents, search them and ask for cited answers. @public */
+export const copilotDocsReadPermission = createPermission({
+  name: 'copilot.docs.read',
+  attributes: { action: 'read' },
+});
+
 /**
  * Every permission of the copilot, for registration with the permissions registry.
  * @public
@@ -85,4 +97,6 @@ export const copilotPermissions = [
   copilotFixExecutePermission,
   copilotConnectorManagePermission,
   copilotAuditReadPermission,
+  copilotDocsManagePermission,
+  copilotDocsReadPermission,
 ];

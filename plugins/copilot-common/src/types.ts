@@ -309,3 +309,313 @@ export interface IncidentAnalysis {
   durationMs: number;
   createdAt: string;
 }
+
+/**
+ * What a knowledge document is: uploaded kinds, plus `incident` for past incidents indexed as documents.
+ * @public
+ */
+export type KnowledgeDocKind =
+  | 'runbook'
+  | 'postmortem'
+  | 'adr'
+  | 'other'
+  | 'incident';
+
+/** @public */
+export type KnowledgeDocFormat = 'markdown' | 'text' | 'html' | 'pdf';
+
+/**
+ * A runbook, postmortem, ADR or past incident in the copilot's knowledge store.
+ * @public
+ */
+export interface KnowledgeDoc {
+  id: string;
+  title: string;
+  kind: KnowledgeDocKind;
+  /** Identity of the document: re-uploading the same source replaces its chunks. */
+  source: string;
+  ownerEntityRef?: string;
+  tags: string[];
+  format: KnowledgeDocFormat;
+  /** How it arrived: `upload`, `folder`, `catalog` (entity annotation) or `incident`. */
+  origin: string;
+  chunkCount: number;
+  sizeBytes: number;
+  contentHash: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * Body of `POST /docs` as JSON (multipart uploads send the same fields plus a `file` part).
+ * @public
+ */
+export interface UploadDocRequest {
+  title?: string;
+  source?: string;
+  /** Owner entity ref, e.g. `group:default/team-payments`. */
+  owner?: string;
+  tags?: string[];
+  kind: Exclude<KnowledgeDocKind, 'incident'>;
+  format?: KnowledgeDocFormat;
+  /** Text content (Markdown, text, HTML). */
+  content?: string;
+  /** Base64 content (any format; required for PDF). */
+  contentBase64?: string;
+  filename?: string;
+}
+
+/** @public */
+export interface UploadDocResult {
+  doc: KnowledgeDoc;
+  chunks: number;
+  /** True when an earlier version of the same document was replaced. */
+  replaced: boolean;
+}
+
+/**
+ * A stored chunk of a document (`GET /docs/:id?include=chunks`), anchored to its source lines.
+ * @public
+ */
+export interface KnowledgeChunk {
+  ordinal: number;
+  text: string;
+  headingPath: string[];
+  lineStart: number;
+  lineEnd: number;
+  page?: number;
+  kind: string;
+}
+
+/**
+ * A retrieved passage with its source anchor (1-based inclusive lines; within the page for PDF).
+ * @public
+ */
+export interface KnowledgeSnippet {
+  docId: string;
+  title: string;
+  kind: KnowledgeDocKind;
+  source: string;
+  headingPath: string[];
+  lineStart: number;
+  lineEnd: number;
+  page?: number;
+  snippet: string;
+  text: string;
+  score: number;
+}
+
+/** @public */
+export interface KnowledgeSearchResult {
+  /** The query text used (expanded from the incident when `incident_id` was given). */
+  query: string;
+  incidentId?: string;
+  confidence: { value: number; confident: boolean };
+  items: KnowledgeSnippet[];
+}
+
+/** @public */
+export interface KnowledgeCitation {
+  docId: string;
+  title?: string;
+  lineStart: number;
+  lineEnd: number;
+  page?: number;
+}
+
+/**
+ * A cited answer about an incident: every sentence carries citations that resolve to retrieved snippets,
+ * or `supported: false` with no sentences ("no supported answer").
+ * @public
+ */
+export interface IncidentAnswer {
+  incidentId: string;
+  question: string;
+  supported: boolean;
+  /** `llm` when the configured LLM's answer passed verification, else `extractive`. */
+  writer: 'extractive' | 'llm';
+  sentences: Array<{ text: string; citations: KnowledgeCitation[] }>;
+  /** Why there is no supported answer, or why the LLM's answer was rejected. */
+  reason?: string;
+  snippets: KnowledgeSnippet[];
+}
+
+// ------------------------------------------------------------------ remediation (issue 7)
+
+/** How a fix plan's change is expressed. @public */
+export type FixPlanMode = 'k8s' | 'helm' | 'tf' | 'ansible' | 'sql';
+
+/** Where an approved plan is carried out. @public */
+export type FixRunner = 'dryrun' | 'gitops' | 'agent';
+
+/** @public */
+export type FixVerdict = 'pass' | 'warn' | 'block';
+
+/** @public */
+export type FixPlanStatus = 'draft' | 'preflighted' | 'approved' | 'executed';
+
+/** @public */
+export interface FixFinding {
+  code: string;
+  severity: 'info' | 'warn' | 'block';
+  stage: 'syntax' | 'schema' | 'policy' | 'guardrail' | 'drift';
+  message: string;
+  artifact?: string;
+  line?: number;
+  path?: string;
+}
+
+/** The plan the engine made: steps, generated scripts, checks, rollback and risk. @public */
+export interface FixPlanDocument {
+  id: string;
+  incidentId: string;
+  entityRef: string;
+  mode: FixPlanMode;
+  strategy: string;
+  hypothesis: RootCauseKind;
+  summary: string;
+  steps: Array<{
+    order: number;
+    title: string;
+    artifact?: string;
+    detail?: string;
+  }>;
+  artifacts: Array<{ path: string; content: string }>;
+  preChecks: Array<{ id: string; description: string; command?: string }>;
+  postChecks: Array<{
+    id: string;
+    description: string;
+    command?: string;
+    sli: string;
+    target: number;
+    comparator: '<=' | '>=';
+    deadline: string;
+  }>;
+  rollback: {
+    method: 'canary' | 'blue_green' | 'revert';
+    gates: Array<{
+      trafficPercent: number;
+      holdMinutes: number;
+      slis: string[];
+    }>;
+    steps: Array<{ order: number; title: string; artifact?: string }>;
+    artifacts: string[];
+  };
+  risk: {
+    score: number;
+    level: 'low' | 'medium' | 'high';
+    reasons: Array<{ code: string; weight: number; message: string }>;
+  };
+  base?: { objects: Record<string, string> };
+  createdAt: string;
+}
+
+/** A preflight run over a stored plan. @public */
+export interface FixPreflight {
+  verdict: FixVerdict;
+  findings: FixFinding[];
+  policy: {
+    engine: string;
+    decision: 'allow' | 'deny';
+    reasons: string[];
+    messages: Record<string, string>;
+    errors: string[];
+  };
+  facts: Record<string, unknown>;
+  risk: FixPlanDocument['risk'];
+  at: string;
+}
+
+/** @public */
+export interface FixApproval {
+  id: string;
+  planId: string;
+  approver: string;
+  decision: 'approved';
+  note?: string;
+  createdAt: string;
+}
+
+/** A stored fix plan with its preflight and approvals. @public */
+export interface FixPlan {
+  id: string;
+  incidentId: string;
+  entityRef: string;
+  environment: 'production' | 'staging' | 'development';
+  owners: string[];
+  mode: FixPlanMode;
+  strategy: string;
+  status: FixPlanStatus;
+  author: string;
+  plan: FixPlanDocument;
+  preflight?: FixPreflight;
+  approvals: FixApproval[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** @public */
+export interface CreateFixPlanRequest {
+  incident_id: string;
+  mode: FixPlanMode;
+  strategy?: string;
+}
+
+/** The signed, immutable record of one runner's output. @public */
+export interface FixExecution {
+  id: string;
+  planId: string;
+  runner: FixRunner;
+  status: 'recorded' | 'rendered' | 'pr_opened' | 'failed';
+  requestedBy: string;
+  output: Record<string, unknown>;
+  /** sha256 hex of the canonical output. */
+  outputHash: string;
+  /** base64 ed25519 signature over the output hash. */
+  signature: string;
+  keyId: string;
+  prUrl?: string;
+  startedAt: string;
+  finishedAt: string;
+}
+
+/** One row of the hash-chained audit log. @public */
+export interface AuditLogRow {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  data?: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+  signature: string;
+}
+
+/** @public */
+export interface AuditVerification {
+  ok: boolean;
+  rows: number;
+  /** The chain position of the first row that does not verify, when one does not. */
+  brokenAt?: number;
+  reason?: 'hash' | 'link' | 'signature' | 'sequence';
+  keyId: string;
+}
+
+/** Everything recorded about one incident's remediation, for auditors. @public */
+export interface IncidentAuditPack {
+  exportedAt: string;
+  incident: Incident;
+  analysis?: IncidentAnalysis;
+  plans: FixPlan[];
+  preflights: Array<FixPreflight & { planId: string }>;
+  approvals: FixApproval[];
+  executions: FixExecution[];
+  audit: AuditLogRow[];
+  publicKey: {
+    format: 'spki-pem';
+    algorithm: 'ed25519';
+    keyId: string;
+    pem: string;
+  };
+}

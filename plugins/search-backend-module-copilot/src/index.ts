@@ -1,5 +1,6 @@
 /**
- * Search module of the DevOps Copilot: a collator indexing incidents into the portal's search.
+ * Search module of the DevOps Copilot: collators indexing incidents, runbooks, postmortems and ADRs into the
+ * portal's search.
  *
  * @packageDocumentation
  */
@@ -8,3 +9,7 @@ export {
   CopilotIncidentCollatorFactory,
   type CopilotIncidentDocument,
 } from './CopilotIncidentCollatorFactory';
+export {
+  CopilotKnowledgeCollatorFactory,
+  type CopilotKnowledgeDocument,
+} from './CopilotKnowledgeCollatorFactory';

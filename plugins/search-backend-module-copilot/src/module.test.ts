@@ -2,9 +2,10 @@ import { startTestBackend } from '@backstage/backend-test-utils';
 import { searchIndexRegistryExtensionPoint } from '@backstage/plugin-search-backend-node/alpha';
 import { searchModuleCopilot } from './module';
 import { CopilotIncidentCollatorFactory } from './CopilotIncidentCollatorFactory';
+import { CopilotKnowledgeCollatorFactory } from './CopilotKnowledgeCollatorFactory';
 
 describe('searchModuleCopilot', () => {
-  it('registers the incident collator with a schedule', async () => {
+  it('registers the incident and knowledge collators with schedules', async () => {
     const addCollator = jest.fn();
     await startTestBackend({
       extensionPoints: [
@@ -15,9 +16,13 @@ describe('searchModuleCopilot', () => {
       ],
       features: [searchModuleCopilot],
     });
-    expect(addCollator).toHaveBeenCalledTimes(1);
+    expect(addCollator).toHaveBeenCalledTimes(2);
     const [{ factory, schedule }] = addCollator.mock.calls[0];
     expect(factory).toBeInstanceOf(CopilotIncidentCollatorFactory);
     expect(typeof schedule.run).toBe('function');
+    const [knowledge] = addCollator.mock.calls[1];
+    expect(knowledge.factory).toBeInstanceOf(CopilotKnowledgeCollatorFactory);
+    expect(knowledge.factory.type).toBe('copilot-knowledge');
+    expect(typeof knowledge.schedule.run).toBe('function');
   });
 });

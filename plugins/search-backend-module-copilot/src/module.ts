@@ -5,9 +5,10 @@ import {
 } from '@backstage/backend-plugin-api';
 import { searchIndexRegistryExtensionPoint } from '@backstage/plugin-search-backend-node/alpha';
 import { CopilotIncidentCollatorFactory } from './CopilotIncidentCollatorFactory';
+import { CopilotKnowledgeCollatorFactory } from './CopilotKnowledgeCollatorFactory';
 
 /**
- * Search module of the DevOps Copilot: indexes incidents into the portal's search.
+ * Search module of the DevOps Copilot: indexes incidents, runbooks, postmortems and ADRs into the portal's search.
  *
  * @public
  */
@@ -46,6 +47,29 @@ export const searchModuleCopilot = createBackendModule({
                 },
           ),
           factory: CopilotIncidentCollatorFactory.fromConfig(config, {
+            discovery,
+            auth,
+            logger,
+          }),
+        });
+        const knowledgeSchedule = config.has(
+          'search.collators.copilotKnowledge.schedule',
+        )
+          ? config.getConfig('search.collators.copilotKnowledge.schedule')
+          : undefined;
+        indexRegistry.addCollator({
+          schedule: scheduler.createScheduledTaskRunner(
+            knowledgeSchedule
+              ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
+                  knowledgeSchedule,
+                )
+              : {
+                  frequency: { minutes: 30 },
+                  timeout: { minutes: 10 },
+                  initialDelay: { minutes: 1 },
+                },
+          ),
+          factory: CopilotKnowledgeCollatorFactory.fromConfig(config, {
             discovery,
             auth,
             logger,

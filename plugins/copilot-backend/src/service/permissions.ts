@@ -5,7 +5,9 @@ import {
 } from '@backstage/plugin-permission-node';
 import type { PermissionCriteria } from '@backstage/plugin-permission-common';
 import {
+  COPILOT_FIX_PLAN_RESOURCE_TYPE,
   COPILOT_INCIDENT_RESOURCE_TYPE,
+  type FixPlan,
   type Incident,
 } from '@devops-copilot/backstage-plugin-copilot-common';
 import { z } from 'zod';
@@ -95,3 +97,62 @@ export function applyIncidentCriteria(
     ? query.whereRaw('1 = 0')
     : query.whereIn(criteria.column, criteria.values);
 }
+
+/** What fix plan rules are judged on: the plan's entity, its owners and its environment. */
+export type FixPlanResource = Pick<
+  FixPlan,
+  'id' | 'entityRef' | 'owners' | 'environment' | 'author'
+>;
+
+/** @public */
+export const fixPlanResourceRef = createPermissionResourceRef<
+  FixPlanResource,
+  never
+>().with({
+  pluginId: 'copilot',
+  resourceType: COPILOT_FIX_PLAN_RESOURCE_TYPE,
+});
+
+/** The caller owns the plan's entity: one of `claims` (the user's ownership refs) is among its owners. */
+export const isFixPlanEntityOwner = createPermissionRule({
+  name: 'IS_ENTITY_OWNER',
+  description:
+    "Allow fix plans on entities owned by one of the given refs (pass the user's ownership entity refs)",
+  resourceRef: fixPlanResourceRef,
+  paramsSchema: z.object({
+    claims: z
+      .array(z.string())
+      .describe('Ownership entity refs of the user, e.g. group:default/team-a'),
+  }),
+  apply: (plan, { claims }) =>
+    claims.map(lower).some(c => plan.owners.map(lower).includes(c)),
+  toQuery: () => {
+    throw new Error('IS_ENTITY_OWNER is judged on loaded plans only');
+  },
+});
+
+/** The plan targets a non-production environment. */
+export const isFixPlanNonProd = createPermissionRule({
+  name: 'IS_NON_PROD',
+  description: 'Allow fix plans whose entity is not in production',
+  resourceRef: fixPlanResourceRef,
+  paramsSchema: z.object({}),
+  apply: plan => plan.environment !== 'production',
+  toQuery: () => {
+    throw new Error('IS_NON_PROD is judged on loaded plans only');
+  },
+});
+
+export const fixPlanPermissionRules = {
+  isEntityOwner: isFixPlanEntityOwner,
+  isNonProd: isFixPlanNonProd,
+};
+
+/** Conditions for permission policies: `fixPlanConditions.isEntityOwner({ claims })`. @public */
+export const {
+  conditions: fixPlanConditions,
+  createConditionalDecision: createFixPlanConditionalDecision,
+} = createConditionExports({
+  resourceRef: fixPlanResourceRef,
+  rules: fixPlanPermissionRules,
+});

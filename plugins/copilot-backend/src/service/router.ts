@@ -49,6 +49,9 @@ import type { AnomalyStore } from '../stores/AnomalyStore';
 import { TaskRunner } from '../pipeline/TaskRunner';
 import type { AnalysisService } from '../pipeline/AnalysisService';
 import type { AnalysisStore } from '../stores/AnalysisStore';
+import { registerKnowledgeRoutes } from './knowledgeRoutes';
+import type { KnowledgeService } from '../knowledge/KnowledgeService';
+import { registerFixRoutes, type FixRouteDeps } from './fixRoutes';
 
 export interface RouterOptions {
   httpAuth: HttpAuthService;
@@ -67,6 +70,12 @@ export interface RouterOptions {
   maxBodyBytes: number;
   maxBatchItems: number;
   maxStreamBytes: number;
+  /** Documents, search and cited answers (issue 6); the routes answer 503 without it. */
+  knowledge?: KnowledgeService;
+  /** Largest knowledge document accepted (copilot.knowledge.maxDocBytes). */
+  maxDocBytes?: number;
+  /** Remediation (issue 7): fix plans, approvals, runners, audit; the routes answer 503 without it. */
+  fix?: Pick<FixRouteDeps, 'fix' | 'auditor' | 'fixPlanRuleset'>;
 }
 
 const ENTITY_REF = /^[\w-]+:[\w.-]+\/[\w.-]+$/;
@@ -728,6 +737,26 @@ export async function createRouter(
       ? await options.analysis.store.evidence(incident.id)
       : [];
     res.json({ items });
+  });
+
+  // Knowledge (issue 6): /v1/docs, /v1/search, /v1/incidents/:id/answer.
+  registerKnowledgeRoutes(router, {
+    httpAuth,
+    permissions,
+    idempotency,
+    incidents,
+    analyses: options.analysis?.store,
+    knowledge: options.knowledge,
+    maxDocBytes: options.maxDocBytes ?? 20 * 1024 * 1024,
+  });
+
+  // Remediation (issue 7): /v1/fix/*, /v1/audit/verify, /v1/exports/incident.
+  registerFixRoutes(router, {
+    httpAuth,
+    permissions,
+    idempotency,
+    requireJson,
+    ...options.fix,
   });
 
   router.use((req, _res, next) => {

@@ -1,0 +1,68 @@
+import type { Knex } from 'knex';
+import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
+import type { Config } from '@backstage/config';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import type { CopilotFixStrategy } from '@devops-copilot/backstage-plugin-copilot-node';
+import type { FixRunner } from '@devops-copilot/backstage-plugin-copilot-common';
+import type { IncidentStore } from '../stores/IncidentStore';
+import type { AnalysisStore } from '../stores/AnalysisStore';
+import { FixPlanStore } from '../stores/FixPlanStore';
+import { ApprovalStore } from '../stores/ApprovalStore';
+import { ExecutionStore } from '../stores/ExecutionStore';
+import { AuditStore } from '../stores/AuditStore';
+import type { RemediationConfig } from './config';
+import { FixEntityResolver } from './entities';
+import { FixService, policyFromConfig } from './FixService';
+import { SigningKey } from './keys';
+import {
+  AgentRunner,
+  DryRunRunner,
+  GitOpsRunner,
+  type FixRunnerImpl,
+} from './runners';
+import { createStrategyRegistry } from './strategies';
+
+/** Builds the remediation service and its stores from config (wired in plugin.ts). */
+export function createFixService(options: {
+  database: Knex;
+  rootConfig: Config;
+  config: RemediationConfig;
+  catalog: CatalogService;
+  auth: AuthService;
+  logger: LoggerService;
+  incidents: IncidentStore;
+  analyses?: AnalysisStore;
+  strategies: readonly CopilotFixStrategy[];
+  now?: () => number;
+}): FixService {
+  const { database, config, logger } = options;
+  const key = SigningKey.load(config.signingKey, logger);
+  const runners: Partial<Record<FixRunner, FixRunnerImpl>> = {
+    dryrun: new DryRunRunner(),
+    agent: new AgentRunner(config.agent),
+  };
+  if (config.gitops)
+    runners.gitops = new GitOpsRunner(config.gitops, options.rootConfig);
+  const policy = policyFromConfig(config);
+  logger.info(
+    `Remediation: ${policy.name} policies${
+      config.opa ? ` at ${config.opa.url}/v1/data/${config.opa.path}` : ''
+    }, runners ${Object.keys(runners).join(', ')}, signing key ${key.keyId}`,
+  );
+  return new FixService({
+    incidents: options.incidents,
+    analyses: options.analyses,
+    plans: FixPlanStore.create({ database }),
+    approvals: ApprovalStore.create({ database }),
+    executions: ExecutionStore.create({ database }),
+    audit: AuditStore.create({ database }),
+    entities: new FixEntityResolver(options.catalog, options.auth, config),
+    registry: createStrategyRegistry(options.strategies),
+    policy,
+    config,
+    key,
+    runners,
+    logger,
+    now: options.now,
+  });
+}
