@@ -7,13 +7,21 @@ import {
 import {
   CopilotClient,
   type CopilotApi,
+  type CopilotKnowledgeApi,
 } from '@devops-copilot/backstage-plugin-copilot-common';
+
+/**
+ * Everything the copilot frontend calls: incidents and anomalies ({@link CopilotApi}) plus knowledge
+ * search, cited answers and fix plans ({@link CopilotKnowledgeApi}). `CopilotClient` implements both.
+ * @public
+ */
+export type CopilotFrontendApi = CopilotApi & CopilotKnowledgeApi;
 
 /**
  * The copilot REST API, as the frontend sees it.
  * @public
  */
-export const copilotApiRef = createApiRef<CopilotApi>({
+export const copilotApiRef = createApiRef<CopilotFrontendApi>({
   id: 'plugin.copilot.api',
 });
 

@@ -4,6 +4,6 @@
  * @packageDocumentation
  */
 export { copilotPlugin as default } from './plugin';
-export { copilotApiRef } from './api';
+export { copilotApiRef, type CopilotFrontendApi } from './api';
 export { IncidentList } from './components/IncidentList';
 export { EntityIncidentsContent } from './components/EntityIncidentsContent';

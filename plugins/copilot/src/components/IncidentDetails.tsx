@@ -11,8 +11,13 @@ import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import type { Incident } from '@devops-copilot/backstage-plugin-copilot-common';
 import { copilotApiRef } from '../api';
 import { IncidentAnalysisCard } from './IncidentAnalysisCard';
+import { RunbooksCard } from './RunbooksCard';
+import { FixPlansCard } from './FixPlansCard';
 
-/** One incident: what, where, since when, which other entities it affects, and its probable causes. */
+/**
+ * One incident: what, where, since when, which other entities it affects, its probable causes, the
+ * runbooks and past incidents that match it, and its fix plans.
+ */
 export function IncidentDetails() {
   const { id = '' } = useParams();
   const api = useApi(copilotApiRef);
@@ -75,6 +80,13 @@ export function IncidentDetails() {
           incident={i}
           onAnalysed={() => setGeneration(g => g + 1)}
         />
+      </div>
+      <div style={{ marginTop: 24 }}>
+        {/* the search query is expanded from the analysis, so a new analysis searches again */}
+        <RunbooksCard key={i.analysis?.id ?? 'none'} incidentId={i.id} />
+      </div>
+      <div style={{ marginTop: 24 }}>
+        <FixPlansCard incidentId={i.id} />
       </div>
     </>
   );
