@@ -21,7 +21,9 @@ import type {
   CreateFixPlanRequest,
   FixExecution,
   FixPlan,
+  FixPlanLink,
   FixRunner,
+  LinkFixPlanRequest,
   IncidentAuditPack,
 } from './types';
 
@@ -135,6 +137,8 @@ export interface CopilotKnowledgeApi {
   approveFixPlan(planId: string, note?: string): Promise<FixPlan>;
   /** Runs the plan with a runner; the signed, immutable output record. */
   executeFixPlan(planId: string, runner: FixRunner): Promise<FixExecution>;
+  /** Links the plan to where its change went, e.g. a pull request (the same link twice is a no-op). */
+  linkFixPlan(planId: string, link: LinkFixPlanRequest): Promise<FixPlanLink>;
   /** Checks the audit chain's hashes, links and signatures. */
   verifyAuditChain(): Promise<AuditVerification>;
   /** The audit pack of one incident. */
@@ -349,6 +353,16 @@ export class CopilotClient implements CopilotApi, CopilotKnowledgeApi {
       plan_id: planId,
       runner,
     });
+  }
+
+  async linkFixPlan(
+    planId: string,
+    link: LinkFixPlanRequest,
+  ): Promise<FixPlanLink> {
+    return this.postJson<FixPlanLink>(
+      `/fix/plans/${encodeURIComponent(planId)}/links`,
+      link,
+    );
   }
 
   async verifyAuditChain(): Promise<AuditVerification> {

@@ -550,8 +550,29 @@ export interface FixPlan {
   plan: FixPlanDocument;
   preflight?: FixPreflight;
   approvals: FixApproval[];
+  /** Where the plan's change went, e.g. the pull request a template opened with its files. */
+  links?: FixPlanLink[];
   createdAt: string;
   updatedAt: string;
+}
+
+/** A link from a fix plan to where its change went (`POST /v1/fix/plans/{id}/links`). @public */
+export interface FixPlanLink {
+  id: string;
+  planId: string;
+  kind: 'pull-request';
+  /** https URL without credentials. */
+  url: string;
+  note?: string;
+  createdBy: string;
+  createdAt: string;
+}
+
+/** @public */
+export interface LinkFixPlanRequest {
+  url: string;
+  kind: 'pull-request';
+  note?: string;
 }
 
 /** @public */

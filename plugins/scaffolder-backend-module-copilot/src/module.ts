@@ -4,6 +4,9 @@ import {
 } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { createCopilotIncidentAction } from './actions/createIncident';
+import { createCopilotFixRenderAction } from './actions/renderFix';
+import { createCopilotFixPreflightAction } from './actions/preflightFix';
+import { createCopilotFixRecordAction } from './actions/recordFix';
 
 /**
  * Scaffolder actions of the DevOps Copilot.
@@ -21,7 +24,12 @@ export const scaffolderModuleCopilot = createBackendModule({
         auth: coreServices.auth,
       },
       async init({ scaffolder, discovery, auth }) {
-        scaffolder.addActions(createCopilotIncidentAction({ discovery, auth }));
+        scaffolder.addActions(
+          createCopilotIncidentAction({ discovery, auth }),
+          createCopilotFixRenderAction({ discovery, auth }),
+          createCopilotFixPreflightAction({ discovery, auth }),
+          createCopilotFixRecordAction({ discovery, auth }),
+        );
       },
     });
   },

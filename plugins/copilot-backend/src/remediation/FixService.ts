@@ -6,6 +6,7 @@ import type {
   FixExecution,
   FixPlan,
   FixPlanDocument,
+  FixPlanLink,
   FixPreflight,
   FixRunner,
   IncidentAuditPack,
@@ -533,6 +534,32 @@ export class FixService {
         },
       );
     return execution;
+  }
+
+  /**
+   * Links the plan to where its change went (e.g. the pull request a template opened); a new link is a
+   * `fix.pr` audit row. The same link again answers the existing one (`created: false`) and audits nothing.
+   */
+  async linkPlan(
+    plan: StoredFixPlan,
+    link: { kind: FixPlanLink['kind']; url: string; note?: string },
+    actor: string,
+  ): Promise<{ link: FixPlanLink; created: boolean }> {
+    const out = await this.deps.plans.addLink({
+      planId: plan.id,
+      ...link,
+      createdBy: actor,
+      now: new Date(this.now()),
+    });
+    if (out.created)
+      await this.audit(actor, 'fix.pr', `plan:${plan.id}`, plan.incidentId, {
+        planId: plan.id,
+        linkId: out.link.id,
+        kind: link.kind,
+        url: link.url,
+        ...(link.note ? { note: link.note } : {}),
+      });
+    return out;
   }
 
   async verify(): Promise<AuditVerification> {

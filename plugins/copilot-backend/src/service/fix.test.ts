@@ -398,6 +398,112 @@ describe('fix API', () => {
     expect(gitops.body.detail).toMatch(/gitops\.repoUrl/);
   });
 
+  it.each(databases.eachSupportedId())(
+    'links a pull request to a plan once, audited and shown on the plan, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      const { server } = await startTestBackend({
+        features: [
+          copilotPlugin,
+          mockServices.database.factory({ knex }),
+          permissionsFactory(),
+          mockServices.rootConfig.factory({
+            data: {
+              copilot: {
+                analysis: { autoOnOpen: false },
+                detect: { enabled: false },
+              },
+            },
+          }),
+          catalogServiceMock.factory({ entities: catalogEntities }),
+        ],
+      });
+      const api = '/api/copilot/v1';
+      const cart = await incidentWithAnalysis(
+        server,
+        knex,
+        'component:default/cart',
+        [{ kind: 'traffic_surge', confidence: 0.9, data: {} }],
+      );
+      const plan = await request(server)
+        .post(`${api}/fix/plan`)
+        .set('Authorization', as(ALICE))
+        .send({ incident_id: cart, mode: 'k8s' });
+      expect(plan.status).toBe(201);
+      const id = plan.body.id;
+      const url = 'https://github.com/acme/deploy/pull/17';
+
+      const first = await request(server)
+        .post(`${api}/fix/plans/${id}/links`)
+        .set('Authorization', as(BOB))
+        .send({ url, kind: 'pull-request', note: 'opened by the template' });
+      expect(first.status).toBe(201);
+      expect(first.body).toEqual({
+        id: expect.any(String),
+        planId: id,
+        kind: 'pull-request',
+        url,
+        note: 'opened by the template',
+        createdBy: BOB,
+        createdAt: expect.any(String),
+      });
+      // A retried template step records the same link once.
+      const again = await request(server)
+        .post(`${api}/fix/plans/${id}/links`)
+        .set('Authorization', as(BOB))
+        .send({ url, kind: 'pull-request' });
+      expect(again.status).toBe(200);
+      expect(again.body.id).toBe(first.body.id);
+
+      const shown = await request(server)
+        .get(`${api}/fix/plans/${id}`)
+        .set('Authorization', as(ALICE));
+      expect(shown.body.links).toEqual([first.body]);
+      const listed = await request(server)
+        .get(`${api}/fix/plans?incident_id=${cart}`)
+        .set('Authorization', as(ALICE));
+      expect(listed.body.items[0].links).toEqual([first.body]);
+
+      for (const bad of [
+        'http://github.com/acme/deploy/pull/17',
+        'https://token:x-oauth@github.com/acme/deploy/pull/17',
+        'https://bot@github.com/acme/deploy/pull/17',
+        'ftp://github.com/acme/deploy/pull/17',
+        'not a url',
+      ]) {
+        const refused = await request(server)
+          .post(`${api}/fix/plans/${id}/links`)
+          .set('Authorization', as(BOB))
+          .send({ url: bad, kind: 'pull-request' });
+        expect({ bad, status: refused.status }).toEqual({ bad, status: 400 });
+        expect(refused.body.detail).toMatch(/https URL without credentials/);
+      }
+      const wrongKind = await request(server)
+        .post(`${api}/fix/plans/${id}/links`)
+        .set('Authorization', as(BOB))
+        .send({ url, kind: 'issue' });
+      expect(wrongKind.status).toBe(400);
+      const missing = await request(server)
+        .post(`${api}/fix/plans/plan-nope/links`)
+        .set('Authorization', as(BOB))
+        .send({ url, kind: 'pull-request' });
+      expect(missing.status).toBe(404);
+
+      // One hash-chained row for the one new link; the chain still verifies.
+      const rows = await knex('audit_log').where({ action: 'fix.pr' });
+      expect(rows).toHaveLength(1);
+      expect(JSON.parse(rows[0].payload)).toMatchObject({
+        planId: id,
+        kind: 'pull-request',
+        url,
+      });
+      const verified = await request(server)
+        .get(`${api}/audit/verify`)
+        .set('Authorization', as(ALICE));
+      expect(verified.body.ok).toBe(true);
+    },
+  );
+
   it('takes fix strategies from modules through copilotFixStrategiesExtensionPoint', async () => {
     const knex = await databases.init('SQLITE_3');
     const strategy: CopilotFixStrategy = {

@@ -69,6 +69,30 @@ const approveSchema = planIdSchema
 const executeSchema = planIdSchema
   .extend({ runner: z.enum(['dryrun', 'gitops', 'agent']) })
   .strict();
+/** An https URL without credentials (it is shown to everyone who can read the plan). */
+const linkUrlSchema = z
+  .string()
+  .max(2048)
+  .refine(value => {
+    try {
+      const url = new URL(value);
+      return (
+        url.protocol === 'https:' &&
+        url.username === '' &&
+        url.password === '' &&
+        url.hostname !== ''
+      );
+    } catch {
+      return false;
+    }
+  }, 'an https URL without credentials');
+const linkSchema = z
+  .object({
+    url: linkUrlSchema,
+    kind: z.literal('pull-request'),
+    note: z.string().max(4000).optional(),
+  })
+  .strict();
 const exportSchema = z
   .object({ incident_id: z.string().min(1).max(64) })
   .strict();
@@ -314,6 +338,25 @@ export function registerFixRoutes(router: express.Router, deps: FixRouteDeps) {
     const credentials = await credentialsOf(req);
     const plan = await readablePlan(credentials, req.params.id);
     res.json(await svc().withApprovals(plan));
+  });
+
+  router.post('/v1/fix/plans/:id/links', requireJson, async (req, res) => {
+    const credentials = await credentialsOf(req);
+    await authorizeBasic(
+      credentials,
+      copilotFixPlanPermission,
+      'You are not allowed to link fix plans (copilot.fix.plan)',
+    );
+    const body = parse(linkSchema, req.body, 'link');
+    const plan = await readablePlan(credentials, req.params.id);
+    const out = await audited(
+      req,
+      'fix-link',
+      { planId: plan.id, kind: body.kind, url: body.url },
+      () => svc().linkPlan(plan, body, actorOf(credentials)),
+      o => ({ linkId: o.link.id, created: String(o.created) }),
+    );
+    res.status(out.created ? 201 : 200).json(out.link);
   });
 
   router.post('/v1/fix/preflight', requireJson, async (req, res) => {

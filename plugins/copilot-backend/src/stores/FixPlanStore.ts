@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { ConflictError, NotFoundError } from '@backstage/errors';
 import type {
   FixPlanDocument,
+  FixPlanLink,
   FixPlanStatus,
   FixPreflight,
 } from '@devops-copilot/backstage-plugin-copilot-common';
@@ -20,6 +22,8 @@ export interface StoredFixPlan {
   author: string;
   plan: FixPlanDocument;
   preflight?: FixPreflight;
+  /** Where the plan's change went (the `fix_plan_links` rows), oldest first. */
+  links?: FixPlanLink[];
   createdAt: string;
   updatedAt: string;
 }
@@ -72,7 +76,7 @@ export class FixPlanStore {
     const row = await this.db('fix_plans')
       .where({ org_id: this.orgId, id })
       .first();
-    return row ? toPlan(row) : undefined;
+    return row ? (await this.withLinks([toPlan(row)]))[0] : undefined;
   }
 
   async get(id: string): Promise<StoredFixPlan> {
@@ -86,7 +90,8 @@ export class FixPlanStore {
     const rows: Array<Record<string, any>> = await this.db('fix_plans')
       .where({ org_id: this.orgId })
       .whereIn('id', ids);
-    const byId = new Map(rows.map(r => [r.id, toPlan(r)]));
+    const plans = await this.withLinks(rows.map(toPlan));
+    const byId = new Map(plans.map(p => [p.id, p]));
     return ids.map(id => byId.get(id));
   }
 
@@ -104,7 +109,61 @@ export class FixPlanStore {
       .limit(Math.min(options.limit ?? 100, 500));
     if (options.incidentId) q.andWhere({ incident_id: options.incidentId });
     const rows: Array<Record<string, any>> = await q;
-    return rows.map(toPlan);
+    return this.withLinks(rows.map(toPlan));
+  }
+
+  /**
+   * Links the plan to where its change went. The same plan, kind and URL again answers the existing link
+   * with `created: false` (a retried template step records once).
+   */
+  async addLink(input: {
+    planId: string;
+    kind: FixPlanLink['kind'];
+    url: string;
+    note?: string;
+    createdBy: string;
+    now?: Date;
+  }): Promise<{ link: FixPlanLink; created: boolean }> {
+    await this.get(input.planId);
+    const key = { plan_id: input.planId, kind: input.kind, url: input.url };
+    const existing = await this.db('fix_plan_links').where(key).first();
+    if (existing) return { link: toLink(existing), created: false };
+    const now = input.now ?? new Date();
+    try {
+      await this.db('fix_plan_links').insert({
+        id: randomUUID(),
+        org_id: this.orgId,
+        ...key,
+        note: input.note ?? null,
+        created_by: input.createdBy,
+        created_at: now,
+      });
+    } catch (e) {
+      // A concurrent insert of the same link won the unique index.
+      const raced = await this.db('fix_plan_links').where(key).first();
+      if (raced) return { link: toLink(raced), created: false };
+      throw e;
+    }
+    const row = await this.db('fix_plan_links').where(key).first();
+    return { link: toLink(row), created: true };
+  }
+
+  private async withLinks(plans: StoredFixPlan[]): Promise<StoredFixPlan[]> {
+    if (plans.length === 0) return plans;
+    const rows: Array<Record<string, any>> = await this.db('fix_plan_links')
+      .where({ org_id: this.orgId })
+      .whereIn(
+        'plan_id',
+        plans.map(p => p.id),
+      )
+      .orderBy([
+        { column: 'created_at', order: 'asc' },
+        { column: 'id', order: 'asc' },
+      ]);
+    return plans.map(p => ({
+      ...p,
+      links: rows.filter(r => r.plan_id === p.id).map(toLink),
+    }));
   }
 
   /** Records a preflight run (the latest one counts); an executed plan is not preflighted again. */
@@ -158,5 +217,17 @@ function toPlan(r: Record<string, any>): StoredFixPlan {
     ...(preflight ? { preflight } : {}),
     createdAt: toIso(r.created_at),
     updatedAt: toIso(r.updated_at),
+  };
+}
+
+function toLink(r: Record<string, any>): FixPlanLink {
+  return {
+    id: r.id,
+    planId: r.plan_id,
+    kind: r.kind,
+    url: r.url,
+    ...(r.note ? { note: r.note } : {}),
+    createdBy: r.created_by,
+    createdAt: toIso(r.created_at),
   };
 }
