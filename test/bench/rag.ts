@@ -21,7 +21,7 @@ import {
   type Chunk,
 } from '../../plugins/copilot-backend/src/engine/knowledge';
 import { mulberry32 } from '../../plugins/copilot-backend/src/engine/knowledge/svd';
-import { parseCsv } from '../eval/rag/csv';
+import { parseCsv } from '../support/csv';
 
 const ROOT = resolve(__dirname, '../..');
 

@@ -4,6 +4,7 @@
 // accuracy (by the miner's template ids) and parsing accuracy per system; the last line is one JSON object.
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseCsv } from '../../support/csv';
 import { DrainMiner } from '../../../plugins/copilot-backend/src/engine/ingest/drain';
 
 function arg(name: string, fallback?: string): string {
@@ -11,40 +12,6 @@ function arg(name: string, fallback?: string): string {
   if (i >= 0 && process.argv[i + 1]) return process.argv[i + 1];
   if (fallback === undefined) throw new Error(`--${name} is required`);
   return fallback;
-}
-
-/** RFC 4180 CSV: quoted fields, doubled quotes, CRLF. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field.length > 0 || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows.filter(r => r.length > 1 || r[0] !== '');
 }
 
 /** Loghub-2.0 style template normalisation before comparing templates (parsing accuracy). */

@@ -17,7 +17,7 @@ import {
   parseDocument,
   type SearchMode,
 } from '../../../plugins/copilot-backend/src/engine/knowledge';
-import { parseCsv } from './csv';
+import { parseCsv } from '../../support/csv';
 
 const ROOT = resolve(__dirname, '../../..');
 

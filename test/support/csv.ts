@@ -1,4 +1,4 @@
-// RFC 4180 CSV reader (quoted fields, doubled quotes, newlines inside quotes, CRLF) for the eval's index file.
+// RFC 4180 CSV reader (quoted fields, doubled quotes, newlines inside quotes, CRLF) for the eval harnesses' data files.
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
