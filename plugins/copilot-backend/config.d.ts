@@ -232,6 +232,30 @@ export interface Config {
         /** Service account of the runner Jobs (default copilot-runner). */
         serviceAccountName?: string;
       };
+      /**
+       * Cluster access for preflight: the live objects a plan targets (merge and drift checks against real
+       * state) and a server-side dry run of its changes (`dryRun=All`, nothing is persisted). Without a
+       * context, preflight makes no cluster calls.
+       */
+      kubernetes?: {
+        /** Kubeconfig context for plans whose environment has no context in `contexts`. */
+        context?: string;
+        /** Kubeconfig context by the plan's environment. */
+        contexts?: {
+          production?: string;
+          staging?: string;
+          development?: string;
+        };
+        /** Kubeconfig file (default `$KUBECONFIG`, else ~/.kube/config). */
+        kubeconfigPath?: string;
+        /**
+         * Kubeconfig YAML inline, instead of a file.
+         * @visibility secret
+         */
+        kubeconfig?: string;
+        /** Per request, in milliseconds (default 5000); no answer makes preflight warn that the server check did not run. */
+        timeoutMs?: number;
+      };
     };
   };
 }

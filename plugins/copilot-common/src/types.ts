@@ -524,6 +524,19 @@ export interface FixPreflight {
   facts: Record<string, unknown>;
   risk: FixPlanDocument['risk'];
   at: string;
+  /** The server-side part, when a cluster is configured (copilot.remediation.kubernetes). */
+  serverDryRun?: {
+    /** Kubeconfig context. */
+    context: string;
+    /** Objects the API server judged in a dry run. */
+    objects: number;
+    /** Live objects read for the merge and drift checks. */
+    live: number;
+    /** Every dry run was accepted and the server answered. */
+    ok: boolean;
+    /** The server answered. */
+    reachable: boolean;
+  };
 }
 
 /** @public */

@@ -38,6 +38,7 @@ import type { FixEntityResolver, ResolvedEntity } from './entities';
 import { FIX_ANNOTATIONS } from './entities';
 import type { SigningKey } from './keys';
 import type { FixRunnerImpl } from './runners';
+import { withServerFindings, type KubernetesClusters } from './kubernetes';
 
 /** POSTs `{input}` to OPA's Data API at `${url}/v1/data/<path>`. */
 export function opaHttpCall(opa: NonNullable<RemediationConfig['opa']>) {
@@ -99,6 +100,8 @@ export interface FixServiceDeps {
   runners: Partial<Record<FixRunner, FixRunnerImpl>>;
   logger: LoggerService;
   now?: () => number;
+  /** Cluster access (copilot.remediation.kubernetes): live objects and server-side dry runs in preflight. */
+  kubernetes?: KubernetesClusters;
 }
 
 /** Fix plans end to end: planning, preflight, approvals, execution through runners, and the audit chain. */
@@ -206,6 +209,20 @@ export class FixService {
     const target =
       hypotheses.find(h => h.kind !== 'none')?.entityRef ?? incident.entityRef;
     const resolved = await this.deps.entities.resolve(target);
+    // The live workload, when a cluster is configured: its hash is the plan's drift base.
+    const w = resolved.entity.workload;
+    if (w && input.mode === 'k8s' && this.deps.kubernetes) {
+      const live = await this.deps.kubernetes.liveObject(
+        resolved.entity.environment,
+        {
+          apiVersion: 'apps/v1',
+          kind: w.kind,
+          name: w.name,
+          namespace: w.namespace,
+        },
+      );
+      if (live) resolved.entity.workload = { ...w, live };
+    }
     let plan: Plan;
     try {
       plan = buildPlan(
@@ -284,10 +301,21 @@ export class FixService {
     const approver = approvals.find(a => a.approver !== plan.author);
     const resolved = await this.deps.entities.resolve(plan.entityRef);
     const now = this.now();
+    // With a cluster configured: the live objects go into preflight, then the API server dry-runs the change.
+    const cluster = this.deps.kubernetes?.check({
+      environment: plan.environment,
+      mode: plan.mode,
+      artifacts: plan.plan.artifacts,
+      namespace: resolved.entity.workload?.namespace,
+      rollbackArtifacts: plan.plan.rollback?.artifacts,
+      now,
+    });
+    const live = cluster ? await cluster.readLive() : [];
     const result = await preflight(
       {
         mode: plan.mode,
         artifacts: plan.plan.artifacts,
+        ...(live.length ? { live } : {}),
         plan: plan.plan as Plan,
         context: {
           entity: plan.entityRef,
@@ -304,13 +332,18 @@ export class FixService {
       },
       { policy: this.deps.policy },
     );
+    const server = cluster ? await cluster.dryRun() : undefined;
+    const { verdict, findings } = server
+      ? withServerFindings(result, server.findings)
+      : result;
     return {
-      verdict: result.verdict,
-      findings: result.findings,
+      verdict,
+      findings,
       policy: result.policy,
       facts: result.facts as unknown as Record<string, unknown>,
       risk: result.risk,
       at: new Date(now).toISOString(),
+      ...(server ? { serverDryRun: server.summary } : {}),
     };
   }
 
@@ -335,6 +368,15 @@ export class FixService {
           reasons: result.policy.reasons,
         },
         findings: result.findings.map(f => `${f.severity}:${f.code}`),
+        ...(result.serverDryRun
+          ? {
+              serverDryRun: {
+                context: result.serverDryRun.context,
+                objects: result.serverDryRun.objects,
+                ok: result.serverDryRun.ok,
+              },
+            }
+          : {}),
       },
     );
     return this.withApprovals(stored);

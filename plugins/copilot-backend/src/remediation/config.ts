@@ -2,6 +2,10 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import type { FixRunner } from '@devops-copilot/backstage-plugin-copilot-common';
+import {
+  readKubernetesConfig,
+  type KubernetesRemediationConfig,
+} from './kubernetes';
 
 export type RemediationEnvironment = 'production' | 'staging' | 'development';
 
@@ -39,6 +43,8 @@ export interface RemediationConfig {
     namespace: string;
     serviceAccountName: string;
   };
+  /** Cluster access for preflight (live objects, server-side dry run); undefined = no cluster calls. */
+  kubernetes?: KubernetesRemediationConfig;
 }
 
 const ENVIRONMENTS: RemediationEnvironment[] = [
@@ -196,5 +202,6 @@ export function readRemediationConfig(root: Config): RemediationConfig {
       serviceAccountName:
         c?.getOptionalString('agent.serviceAccountName') ?? 'copilot-runner',
     },
+    kubernetes: readKubernetesConfig(c?.getOptionalConfig('kubernetes')),
   };
 }

@@ -13,6 +13,7 @@ import { AuditStore } from '../stores/AuditStore';
 import type { RemediationConfig } from './config';
 import { FixEntityResolver } from './entities';
 import { FixService, policyFromConfig } from './FixService';
+import { KubernetesClusters } from './kubernetes';
 import { SigningKey } from './keys';
 import {
   AgentRunner,
@@ -44,10 +45,24 @@ export function createFixService(options: {
   if (config.gitops)
     runners.gitops = new GitOpsRunner(config.gitops, options.rootConfig);
   const policy = policyFromConfig(config);
+  const kubernetes = config.kubernetes
+    ? KubernetesClusters.fromConfig(config.kubernetes)
+    : undefined;
   logger.info(
     `Remediation: ${policy.name} policies${
       config.opa ? ` at ${config.opa.url}/v1/data/${config.opa.path}` : ''
-    }, runners ${Object.keys(runners).join(', ')}, signing key ${key.keyId}`,
+    }, runners ${Object.keys(runners).join(', ')}, signing key ${key.keyId}${
+      config.kubernetes
+        ? `, server-side dry run with kubeconfig context ${[
+            config.kubernetes.context,
+            ...Object.entries(config.kubernetes.contexts).map(
+              ([env, ctx]) => `${ctx} (${env})`,
+            ),
+          ]
+            .filter(Boolean)
+            .join(', ')}`
+        : ''
+    }`,
   );
   return new FixService({
     incidents: options.incidents,
@@ -64,5 +79,6 @@ export function createFixService(options: {
     runners,
     logger,
     now: options.now,
+    kubernetes,
   });
 }
