@@ -172,6 +172,7 @@ export const copilotPlugin = createBackendPlugin({
         const analysisStore = AnalysisStore.create({ database: knex });
         const analysis = new AnalysisService({
           analyses: analysisStore,
+          incidents,
           rollups,
           templates: templateStore,
           signals,
@@ -217,6 +218,17 @@ export const copilotPlugin = createBackendPlugin({
               .catch(e =>
                 logger.warn(
                   `Knowledge: incident ${incident.id} not indexed: ${e}`,
+                ),
+              );
+          });
+          // A resolution (what fixed it, the confirmed cause) is what later responders search for.
+          incidents.onUpdated(incident => {
+            analysisStore
+              .latest(incident.id)
+              .then(analysis => knowledge.indexIncident(incident, analysis))
+              .catch(e =>
+                logger.warn(
+                  `Knowledge: incident ${incident.id} not re-indexed: ${e}`,
                 ),
               );
           });

@@ -1,6 +1,7 @@
 import type {
   Anomaly,
   CreateIncidentRequest,
+  UpdateIncidentRequest,
   DetectionStatus,
   IncidentEvidence,
   Task,
@@ -73,6 +74,8 @@ export interface CopilotApi {
   }): Promise<Page<Incident>>;
   getIncident(id: string): Promise<Incident>;
   createIncident(request: CreateIncidentRequest): Promise<Incident>;
+  /** Changes the status and records the resolution (and confirmed root cause) of an incident. */
+  updateIncident(id: string, request: UpdateIncidentRequest): Promise<Incident>;
   /** Anomaly windows found by the detectors, newest first. */
   listAnomalies(options?: {
     entityRef?: string;
@@ -182,6 +185,17 @@ export class CopilotClient implements CopilotApi, CopilotKnowledgeApi {
   async createIncident(request: CreateIncidentRequest): Promise<Incident> {
     return this.request<Incident>('/incidents', {
       method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(request),
+    });
+  }
+
+  async updateIncident(
+    id: string,
+    request: UpdateIncidentRequest,
+  ): Promise<Incident> {
+    return this.request<Incident>(`/incidents/${encodeURIComponent(id)}`, {
+      method: 'PATCH',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(request),
     });

@@ -24,6 +24,17 @@ export const copilotIncidentReadPermission: ResourcePermission<
   resourceType: COPILOT_INCIDENT_RESOURCE_TYPE,
 });
 
+/**
+ * Change an incident's status and record its resolution and confirmed root cause. @public
+ */
+export const copilotIncidentUpdatePermission: ResourcePermission<
+  typeof COPILOT_INCIDENT_RESOURCE_TYPE
+> = createPermission({
+  name: 'copilot.incident.update',
+  attributes: { action: 'update' },
+  resourceType: COPILOT_INCIDENT_RESOURCE_TYPE,
+});
+
 /** Open incidents by hand or through the API. @public */
 export const copilotIncidentCreatePermission = createPermission({
   name: 'copilot.incident.create',
@@ -91,6 +102,7 @@ export const copilotDocsReadPermission = createPermission({
 export const copilotPermissions = [
   copilotIncidentReadPermission,
   copilotIncidentCreatePermission,
+  copilotIncidentUpdatePermission,
   copilotSignalIngestPermission,
   copilotFixPlanPermission,
   copilotFixApprovePermission,

@@ -93,6 +93,47 @@ export const createIncidentRequestSchema = z
   })
   .strict();
 
+/** The root-cause kinds a responder can confirm (`none` is not a cause). */
+const confirmedRootCauseKind = z.enum([
+  'bad_deploy',
+  'config_change',
+  'flag_flip',
+  'dependency_failure',
+  'resource_saturation',
+  'memory_leak',
+  'traffic_surge',
+  'slow_query',
+  'network',
+]);
+
+/**
+ * Body of `PATCH /incidents/:id`.
+ * @public
+ */
+export const updateIncidentRequestSchema = z
+  .object({
+    status: z.enum(['open', 'acknowledged', 'resolved']).optional(),
+    resolution: z
+      .object({
+        summary: z.string().min(1).max(20_000).optional(),
+        hypothesisId: z.string().min(1).max(100).optional(),
+        rootCause: z
+          .object({ entityRef, kind: confirmedRootCauseKind })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .refine(r => !(r.hypothesisId && r.rootCause), {
+        message:
+          'give either hypothesisId (confirms a hypothesis of the latest analysis) or rootCause, not both',
+      })
+      .optional(),
+  })
+  .strict()
+  .refine(b => b.status !== undefined || b.resolution !== undefined, {
+    message: 'nothing to change: give status and/or resolution',
+  });
+
 /**
  * Query of `GET /incidents`.
  * @public

@@ -80,6 +80,44 @@ export interface Incident {
   createdBy?: string;
   /** The latest root-cause analysis (on `GET /incidents/:id`, once analysed). */
   analysis?: IncidentAnalysis;
+  /** What the responders recorded when they resolved it (`PATCH /incidents/:id`). */
+  resolution?: IncidentResolution;
+}
+
+/**
+ * The responders' record of an incident: what fixed it and, when they confirmed one, its root cause.
+ * Confirmed root causes feed later analyses (a change of the same kind on the same entity is a likelier
+ * cause) and the incident's knowledge document.
+ * @public
+ */
+export interface IncidentResolution {
+  /** What was done and what was learned, in the responders' words. */
+  summary?: string;
+  /** The confirmed root cause. */
+  rootCause?: {
+    entityRef: string;
+    kind: Exclude<RootCauseKind, 'none'>;
+    /** The hypothesis of the analysis that was confirmed, when one was. */
+    hypothesisId?: string;
+  };
+  /** Who recorded it. */
+  by?: string;
+  /** When it was recorded. */
+  at: string;
+}
+
+/**
+ * Body of `PATCH /incidents/:id`: a status change and/or the resolution. A `hypothesisId` confirms that
+ * hypothesis of the incident's latest analysis as the root cause; `rootCause` names one directly.
+ * @public
+ */
+export interface UpdateIncidentRequest {
+  status?: IncidentStatus;
+  resolution?: {
+    summary?: string;
+    hypothesisId?: string;
+    rootCause?: { entityRef: string; kind: Exclude<RootCauseKind, 'none'> };
+  };
 }
 
 /**

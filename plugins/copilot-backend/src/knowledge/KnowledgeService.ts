@@ -558,7 +558,20 @@ export function incidentMarkdown(
       );
   }
   const resolution =
-    incident.labels.resolution ?? incident.labels.mitigation ?? undefined;
+    incident.resolution?.summary ??
+    incident.labels.resolution ??
+    incident.labels.mitigation ??
+    undefined;
+  const rootCause = incident.resolution?.rootCause;
+  if (rootCause)
+    lines.push(
+      '',
+      '## Root cause',
+      '',
+      `Confirmed: ${rootCause.kind.replace(/_/g, ' ')} on ${
+        rootCause.entityRef
+      }.`,
+    );
   if (incident.status === 'resolved' || resolution) {
     lines.push('', '## Resolution', '');
     if (resolution) lines.push(resolution);

@@ -22,6 +22,7 @@ import type {
 import type { SignalStore } from '../stores/SignalStore';
 import type { AnomalyStore } from '../stores/AnomalyStore';
 import type { AnalysisStore } from '../stores/AnalysisStore';
+import type { IncidentStore } from '../stores/IncidentStore';
 import type { CatalogIndex } from './CatalogIndex';
 import type { ReportProgress, TaskRunner } from './TaskRunner';
 
@@ -38,6 +39,11 @@ export interface AnalysisOptions {
   /** Deploys and changes are read from this long before the window. */
   changeLookbackMs: number;
   /**
+   * Confirmed root causes of incidents opened this long before are the history of change impact: a
+   * change of a kind that broke the same entity before is a likelier cause. 0 reads none.
+   */
+  historyMs: number;
+  /**
    * Whose series are read: `neighbourhood` (default) the alert entity's dependency neighbourhood in the
    * catalog plus every entity with an anomaly window or a change in the window; `all` every entity.
    */
@@ -49,11 +55,14 @@ export const DEFAULT_ANALYSIS_OPTIONS: AnalysisOptions = {
   lookaheadMs: 15 * MINUTE,
   baselineMs: 6 * 60 * MINUTE,
   changeLookbackMs: 3 * 60 * MINUTE,
+  historyMs: 90 * 24 * 60 * MINUTE,
   scope: 'neighbourhood',
 };
 
 interface AnalysisServiceDeps {
   analyses: AnalysisStore;
+  /** Where confirmed root causes of earlier incidents are read (the history term); none without it. */
+  incidents?: IncidentStore;
   rollups: RollupStore;
   templates: TemplateStore;
   signals: SignalStore;
@@ -141,7 +150,7 @@ export class AnalysisService {
     const { rollups, templates, signals, anomalies, catalog } = this.deps;
     const baselineFromMs = window.fromMs - this.options.baselineMs;
     await report(0.1, 'reading anomalies, changes and the catalog');
-    const [changes, found, view] = await Promise.all([
+    const [changes, found, view, past] = await Promise.all([
       signals.changes({
         fromMs: window.fromMs - this.options.changeLookbackMs,
         toMs: window.toMs,
@@ -152,6 +161,12 @@ export class AnalysisService {
         limit: 1000,
       }),
       catalog.get(Date.now()),
+      this.deps.incidents && this.options.historyMs > 0
+        ? this.deps.incidents.confirmedRootCauses({
+            fromMs: Date.parse(incident.openedAt) - this.options.historyMs,
+            toMs: Date.parse(incident.openedAt),
+          })
+        : Promise.resolve([]),
     ]);
     const entityRefs =
       this.options.scope === 'all'
@@ -209,6 +224,14 @@ export class AnalysisService {
       changes: changes.map(c =>
         c.entityRef ? { ...c, entityRef: lower(c.entityRef) } : c,
       ),
+      history: past
+        .filter(p => p.incidentId !== incident.id)
+        .map(p => ({
+          id: p.incidentId,
+          rootCauseEntityRef: p.entityRef,
+          rootCauseKind: p.kind,
+          atMs: p.atMs,
+        })),
     });
     await report(0.9, `storing ${result.hypotheses.length} hypotheses`);
     const analysis: IncidentAnalysis = await this.deps.analyses.save({

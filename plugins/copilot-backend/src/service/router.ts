@@ -21,8 +21,10 @@ import type { PermissionRuleset } from '@backstage/plugin-permission-node';
 import {
   copilotIncidentCreatePermission,
   copilotIncidentReadPermission,
+  copilotIncidentUpdatePermission,
   copilotSignalIngestPermission,
   createIncidentRequestSchema,
+  updateIncidentRequestSchema,
   listIncidentsQuerySchema,
   type Incident,
   type IngestResult,
@@ -682,6 +684,80 @@ export async function createRouter(
     const { incident } = await readableIncident(req);
     const analysis = await options.analysis?.store.latest(incident.id);
     res.json(analysis ? { ...incident, analysis } : incident);
+  });
+
+  // Status and the responders' resolution; a confirmed root cause feeds later analyses.
+  router.patch('/v1/incidents/:id', requireJson, async (req, res) => {
+    const { incident, credentials } = await readableIncident(req);
+    const [decision] = await permissions.authorize(
+      [
+        {
+          permission: copilotIncidentUpdatePermission,
+          resourceRef: incident.id,
+        },
+      ],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `You are not allowed to change incident '${incident.id}' (copilot.incident.update)`,
+      );
+    }
+    const parsed = updateIncidentRequestSchema.safeParse(req.body);
+    if (!parsed.success) {
+      throw new InputError(
+        `Invalid incident change: ${zodMessage(parsed.error.issues)}`,
+      );
+    }
+    const body = parsed.data;
+    let rootCause = body.resolution?.rootCause;
+    const hypothesisId = body.resolution?.hypothesisId;
+    let confirmed: { hypothesisId: string } | undefined;
+    if (hypothesisId) {
+      const analysis = await options.analysis?.store.latest(incident.id);
+      const h = analysis?.hypotheses.find(x => x.id === hypothesisId);
+      if (!h) {
+        const ids = (analysis?.hypotheses ?? [])
+          .filter(x => x.kind !== 'none' && x.entityRef)
+          .map(x => x.id);
+        throw new InputError(
+          `resolution.hypothesisId: '${hypothesisId}' is not a hypothesis of this incident's latest analysis; ${
+            ids.length
+              ? `pick one of ${ids.join(', ')}`
+              : 'it has none that names a cause'
+          } (GET /v1/incidents/${
+            incident.id
+          }), or give resolution.rootCause {entityRef, kind} instead`,
+        );
+      }
+      if (h.kind === 'none' || !h.entityRef) {
+        throw new InputError(
+          `resolution.hypothesisId: '${hypothesisId}' says no single root cause can be named, so it cannot be confirmed as one; give resolution.rootCause {entityRef, kind} instead`,
+        );
+      }
+      rootCause = { entityRef: h.entityRef, kind: h.kind };
+      confirmed = { hypothesisId: h.id };
+    }
+    const actor =
+      credentials.principal.type === 'user'
+        ? (credentials.principal as { userEntityRef: string }).userEntityRef
+        : `service:${(credentials.principal as { subject: string }).subject}`;
+    const updated = await incidents.update(incident.id, {
+      status: body.status,
+      ...(body.resolution
+        ? {
+            resolution: {
+              summary: body.resolution.summary,
+              ...(rootCause
+                ? { rootCause: { ...rootCause, ...confirmed } }
+                : {}),
+            },
+          }
+        : {}),
+      actor,
+    });
+    const analysis = await options.analysis?.store.latest(incident.id);
+    res.json(analysis ? { ...updated, analysis } : updated);
   });
 
   // Root-cause analysis as a task: 202 with the task at once; progress at /tasks/:id/stream.

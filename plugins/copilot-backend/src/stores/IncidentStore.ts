@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type {
   Incident,
+  IncidentResolution,
   IncidentSeverity,
   IncidentStatus,
   Page,
+  RootCauseKind,
 } from '@devops-copilot/backstage-plugin-copilot-common';
 import { InputError, NotFoundError } from '@backstage/errors';
 import type { PermissionCriteria } from '@backstage/plugin-permission-common';
@@ -54,7 +56,38 @@ type Row = {
   updated_at: unknown;
   resolved_at: unknown;
   created_by: string | null;
+  resolution_summary?: string | null;
+  root_cause_entity_ref?: string | null;
+  root_cause_kind?: string | null;
+  root_cause_hypothesis_id?: string | null;
+  resolution_by?: string | null;
+  resolution_at?: unknown;
 };
+
+/** A change to an incident: its status and/or the responders' resolution. */
+export interface IncidentUpdate {
+  status?: IncidentStatus;
+  /** Replaces the fields it gives (summary, root cause); the others are kept. */
+  resolution?: {
+    summary?: string;
+    rootCause?: {
+      entityRef: string;
+      kind: Exclude<RootCauseKind, 'none'>;
+      hypothesisId?: string;
+    };
+  };
+  /** Who made the change. */
+  actor?: string;
+}
+
+/** A confirmed root cause of an earlier incident (what later analyses read as history). */
+export interface ConfirmedRootCause {
+  incidentId: string;
+  entityRef: string;
+  kind: Exclude<RootCauseKind, 'none'>;
+  /** When the incident opened. */
+  atMs: number;
+}
 
 const encodeCursor = (openedAtMs: number, id: string) =>
   Buffer.from(JSON.stringify([openedAtMs, id])).toString('base64url');
@@ -107,6 +140,14 @@ export class IncidentStore {
     }
     return result;
   }
+
+  /** Calls `listener` with every incident this store changes through {@link IncidentStore.update}. */
+  onUpdated(listener: (incident: Incident) => void): () => void {
+    this.updatedListeners.add(listener);
+    return () => this.updatedListeners.delete(listener);
+  }
+
+  private readonly updatedListeners = new Set<(incident: Incident) => void>();
 
   /** Calls `listener` with every incident this store creates (after it is committed). */
   onOpened(listener: (incident: Incident) => void): () => void {
@@ -240,6 +281,95 @@ export class IncidentStore {
     return row ? toIncident(row) : undefined;
   }
 
+  /**
+   * Changes the status and/or records the resolution. Resolving stamps `resolved_at` (kept when it was
+   * already resolved); reopening clears it. The resolution's fields replace the stored ones they name.
+   */
+  async update(id: string, change: IncidentUpdate): Promise<Incident> {
+    const now = new Date();
+    await this.db.transaction(async tx => {
+      const row = await tx<Row>('incidents')
+        .where({ org_id: this.orgId, id })
+        .first();
+      if (!row) throw new NotFoundError(`No incident with id '${id}'`);
+      const patch: Record<string, unknown> = { updated_at: now };
+      if (change.status && change.status !== row.status) {
+        patch.status = change.status;
+        patch.resolved_at = change.status === 'resolved' ? now : null;
+      }
+      const r = change.resolution;
+      if (r) {
+        if (r.summary !== undefined) patch.resolution_summary = r.summary;
+        if (r.rootCause) {
+          patch.root_cause_entity_ref =
+            r.rootCause.entityRef.toLocaleLowerCase('en-US');
+          patch.root_cause_kind = r.rootCause.kind;
+          patch.root_cause_hypothesis_id = r.rootCause.hypothesisId ?? null;
+        }
+        patch.resolution_by = change.actor ?? null;
+        patch.resolution_at = now;
+      }
+      await tx('incidents').where({ org_id: this.orgId, id }).update(patch);
+    });
+    const incident = await this.get(id);
+    for (const listener of this.updatedListeners) {
+      try {
+        listener(incident);
+      } catch {
+        // a listener's failure is its own; the change is stored
+      }
+    }
+    return incident;
+  }
+
+  /**
+   * Confirmed root causes of incidents opened in [fromMs, toMs), optionally only those on `entityRefs`
+   * (lower-case refs), newest first, at most `limit`.
+   */
+  async confirmedRootCauses(options: {
+    fromMs: number;
+    toMs: number;
+    entityRefs?: readonly string[];
+    limit?: number;
+  }): Promise<ConfirmedRootCause[]> {
+    const out: ConfirmedRootCause[] = [];
+    const limit = options.limit ?? 1000;
+    const refs = options.entityRefs
+      ? [...new Set(options.entityRefs.map(r => r.toLocaleLowerCase('en-US')))]
+      : undefined;
+    const chunks = refs
+      ? Array.from({ length: Math.ceil(refs.length / 500) }, (_, i) =>
+          refs.slice(i * 500, i * 500 + 500),
+        )
+      : [undefined];
+    for (const chunk of chunks) {
+      if (chunk && chunk.length === 0) continue;
+      const q = this.db<Row>('incidents')
+        .where({ org_id: this.orgId })
+        .whereNotNull('root_cause_entity_ref')
+        .whereNotNull('root_cause_kind')
+        .where('opened_at', '>=', new Date(options.fromMs))
+        .where('opened_at', '<', new Date(options.toMs))
+        .orderBy([
+          { column: 'opened_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .limit(limit)
+        .select('id', 'root_cause_entity_ref', 'root_cause_kind', 'opened_at');
+      if (chunk) q.whereIn('root_cause_entity_ref', chunk);
+      for (const r of await q)
+        out.push({
+          incidentId: r.id,
+          entityRef: r.root_cause_entity_ref!,
+          kind: r.root_cause_kind as ConfirmedRootCause['kind'],
+          atMs: toMs(r.opened_at),
+        });
+    }
+    return out
+      .sort((a, b) => b.atMs - a.atMs || (a.incidentId < b.incidentId ? 1 : -1))
+      .slice(0, limit);
+  }
+
   async setStatus(id: string, status: IncidentStatus): Promise<Incident> {
     const now = new Date();
     const updated = await this.db('incidents')
@@ -269,6 +399,7 @@ function maxSeverity(
 }
 
 function toIncident(row: Row): Incident {
+  const resolution = resolutionOf(row);
   return {
     id: row.id,
     title: row.title,
@@ -284,5 +415,22 @@ function toIncident(row: Row): Incident {
     updatedAt: toIso(row.updated_at),
     resolvedAt: row.resolved_at ? toIso(row.resolved_at) : undefined,
     createdBy: row.created_by ?? undefined,
+    ...(resolution ? { resolution } : {}),
   };
+}
+
+function resolutionOf(row: Row): IncidentResolution | undefined {
+  if (!row.resolution_at) return undefined;
+  const resolution: IncidentResolution = { at: toIso(row.resolution_at) };
+  if (row.resolution_summary) resolution.summary = row.resolution_summary;
+  if (row.root_cause_entity_ref && row.root_cause_kind)
+    resolution.rootCause = {
+      entityRef: row.root_cause_entity_ref,
+      kind: row.root_cause_kind as Exclude<RootCauseKind, 'none'>,
+      ...(row.root_cause_hypothesis_id
+        ? { hypothesisId: row.root_cause_hypothesis_id }
+        : {}),
+    };
+  if (row.resolution_by) resolution.by = row.resolution_by;
+  return resolution;
 }

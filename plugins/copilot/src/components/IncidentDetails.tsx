@@ -13,10 +13,12 @@ import { copilotApiRef } from '../api';
 import { IncidentAnalysisCard } from './IncidentAnalysisCard';
 import { RunbooksCard } from './RunbooksCard';
 import { FixPlansCard } from './FixPlansCard';
+import { IncidentResolutionCard } from './IncidentResolutionCard';
 
 /**
  * One incident: what, where, since when, which other entities it affects, its probable causes, the
- * runbooks and past incidents that match it, and its fix plans.
+ * responders' resolution (status, what fixed it, the confirmed cause), the runbooks and past incidents
+ * that match it, and its fix plans.
  */
 export function IncidentDetails() {
   const { id = '' } = useParams();
@@ -79,6 +81,13 @@ export function IncidentDetails() {
         <IncidentAnalysisCard
           incident={i}
           onAnalysed={() => setGeneration(g => g + 1)}
+        />
+      </div>
+      <div style={{ marginTop: 24 }}>
+        <IncidentResolutionCard
+          key={`${i.updatedAt}:${i.analysis?.id ?? 'none'}`}
+          incident={i}
+          onChanged={incident => setState({ incident })}
         />
       </div>
       <div style={{ marginTop: 24 }}>

@@ -35,6 +35,7 @@ function fakeApi(list: CopilotApi['listIncidents']): CopilotApi {
     listIncidents: jest.fn(list),
     getIncident: jest.fn(async () => incident()),
     createIncident: jest.fn(async () => incident()),
+    updateIncident: jest.fn(async () => incident()),
     listAnomalies: jest.fn(async () => ({
       items: [
         {
