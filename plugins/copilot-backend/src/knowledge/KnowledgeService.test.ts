@@ -250,7 +250,9 @@ describe('KnowledgeService', () => {
       origin: 'upload',
     });
     jest.spyOn(store, 'hasVectorColumn').mockResolvedValue(true);
-    const ensure = jest.spyOn(store, 'ensureVectorIndex').mockResolvedValue();
+    const ensure = jest
+      .spyOn(store, 'ensureVectorIndex')
+      .mockResolvedValue(true);
     const dense = jest
       .spyOn(store, 'denseCandidates')
       .mockResolvedValue([{ chunkId: 'c', docId: cart.doc.id, distance: 0.1 }]);

@@ -82,6 +82,7 @@ export class KnowledgeService {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly llm?: LlmAnswerWriter;
   private pgvector = false;
+  private readonly missingIndexes = new Set<number>();
 
   constructor(
     private readonly options: {
@@ -173,7 +174,7 @@ export class KnowledgeService {
       }
     }
     if (this.pgvector && this.embedder.dimensions > 0)
-      await store.ensureVectorIndex(this.embedder.dimensions);
+      await this.ensureVectorIndex(this.embedder.dimensions);
     const index = new KnowledgeIndex();
     this.docs.clear();
     for (const d of all) {
@@ -194,6 +195,15 @@ export class KnowledgeService {
       } chunks with ${id}${
         stale.length ? ` (${stale.length} re-embedded)` : ''
       }${this.pgvector ? ', pgvector' : ''} in ${Date.now() - started} ms`,
+    );
+  }
+
+  private async ensureVectorIndex(dimensions: number): Promise<void> {
+    if (await this.options.store.ensureVectorIndex(dimensions)) return;
+    if (this.missingIndexes.has(dimensions)) return;
+    this.missingIndexes.add(dimensions);
+    this.options.logger.warn(
+      `Knowledge: no pgvector HNSW index for ${dimensions}-dimensional embeddings (HNSW takes at most 2000, or creating it failed); nearest-neighbour queries scan every chunk`,
     );
   }
 
@@ -285,6 +295,9 @@ export class KnowledgeService {
       chunks.map((c, i) => ({ ...c, embedding: vectors?.[i] })),
       vectors ? this.embedder.id : undefined,
     );
+    // An embedder whose dimensions were unknown at startup (OpenAI-compatible) reports them now.
+    if (this.pgvector && vectors?.[0]?.length)
+      await this.ensureVectorIndex(vectors[0].length);
     this.index.upsertDocument({ docId: doc.id, title, chunks }, vectors);
     this.docs.set(doc.id, doc);
     this.changedSinceFit += chunks.length;

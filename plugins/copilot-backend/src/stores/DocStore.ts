@@ -87,6 +87,9 @@ const CHUNK_COLUMNS = [
 
 const INSERT_BATCH = 100;
 
+/** pgvector's HNSW limit for the `vector` type. */
+const HNSW_MAX_DIMENSIONS = 2000;
+
 function toDoc(row: DocRow): KnowledgeDoc {
   return {
     id: row.id,
@@ -152,6 +155,7 @@ function decodeCursor(cursor: string): [number, string] {
 /** Knowledge documents and their chunks (text, heading path, line range / page, kind, embedding). */
 export class DocStore {
   private vectorColumn?: boolean;
+  private iterativeScan?: boolean;
   private readonly vectorIndexes = new Set<number>();
 
   private constructor(
@@ -375,21 +379,33 @@ export class DocStore {
 
   /**
    * Creates the HNSW index (cosine) for vectors of this many dimensions: a partial expression index per
-   * dimension, because the column holds vectors of whatever embedder is configured. Untested here (no pgvector).
+   * dimension, because the column holds vectors of whatever embedder is configured. Returns whether the
+   * index exists; false without pgvector, beyond HNSW's 2000 dimensions for `vector`, or when creating it
+   * failed (nearest-neighbour queries then scan exactly, which is slower but still correct).
    */
-  async ensureVectorIndex(dimensions: number): Promise<void> {
-    if (!(await this.hasVectorColumn()) || this.vectorIndexes.has(dimensions))
-      return;
+  async ensureVectorIndex(dimensions: number): Promise<boolean> {
     const d = Math.floor(dimensions);
-    await this.db.raw(
-      `CREATE INDEX IF NOT EXISTS chunks_vec_hnsw_${d} ON chunks USING hnsw ((vec::vector(${d})) vector_cosine_ops) WHERE vec_dims = ${d}`,
-    );
+    if (!(await this.hasVectorColumn()) || d < 1 || d > HNSW_MAX_DIMENSIONS)
+      return false;
+    if (this.vectorIndexes.has(d)) return true;
+    try {
+      await this.db.raw(
+        `CREATE INDEX IF NOT EXISTS chunks_vec_hnsw_${d} ON chunks USING hnsw ((vec::vector(${d})) vector_cosine_ops) WHERE vec_dims = ${d}`,
+      );
+    } catch {
+      return false; // e.g. a concurrent replica creating it; retried on the next call
+    }
     this.vectorIndexes.add(d);
+    return true;
   }
 
   /**
    * Nearest chunks by cosine distance through the pgvector HNSW index: document ids of the `k` best
-   * chunks, best first. Only call when `hasVectorColumn()`; untested here (no pgvector on this machine).
+   * chunks, best first. Only call when `hasVectorColumn()`.
+   *
+   * An HNSW scan yields at most `hnsw.ef_search` rows (default 40) before the other conditions (embedder,
+   * organisation) filter them, so the search list is widened to `k` and, with pgvector 0.8+, the scan
+   * continues (iterative scan, strict order) until `k` rows pass the filters.
    */
   async denseCandidates(
     vector: Float32Array,
@@ -397,21 +413,52 @@ export class DocStore {
     k: number,
   ): Promise<Array<{ chunkId: string; docId: string; distance: number }>> {
     const d = vector.length;
-    const result = await this.db.raw(
-      `SELECT c.id, c.doc_id, (c.vec::vector(${d})) <=> ?::vector(${d}) AS distance
-         FROM chunks c JOIN docs ON docs.id = c.doc_id
-        WHERE c.vec_dims = ${d} AND c.embedder = ? AND docs.org_id = ?
-        ORDER BY (c.vec::vector(${d})) <=> ?::vector(${d})
-        LIMIT ?`,
-      [vectorLiteral(vector), embedder, this.orgId, vectorLiteral(vector), k],
-    );
-    return (
-      result.rows as Array<{ id: string; doc_id: string; distance: number }>
-    ).map(r => ({
+    const limit = Math.max(1, Math.floor(k));
+    const iterative = await this.supportsIterativeScan();
+    type Row = { id: string; doc_id: string; distance: number };
+    const rows = await this.db.transaction(async (tx): Promise<Row[]> => {
+      await tx.raw(`SELECT set_config('hnsw.ef_search', ?, true)`, [
+        String(Math.min(Math.max(limit, 40), 1000)),
+      ]);
+      if (iterative)
+        await tx.raw(
+          `SELECT set_config('hnsw.iterative_scan', 'strict_order', true)`,
+        );
+      const result = await tx.raw(
+        `SELECT c.id, c.doc_id, (c.vec::vector(${d})) <=> ?::vector(${d}) AS distance
+           FROM chunks c JOIN docs ON docs.id = c.doc_id
+          WHERE c.vec_dims = ${d} AND c.embedder = ? AND docs.org_id = ?
+          ORDER BY (c.vec::vector(${d})) <=> ?::vector(${d})
+          LIMIT ?`,
+        [
+          vectorLiteral(vector),
+          embedder,
+          this.orgId,
+          vectorLiteral(vector),
+          limit,
+        ],
+      );
+      return result.rows;
+    });
+    return rows.map(r => ({
       chunkId: r.id,
       docId: r.doc_id,
       distance: Number(r.distance),
     }));
+  }
+
+  /** pgvector 0.8+ (hnsw.iterative_scan); older versions reject the parameter. */
+  private async supportsIterativeScan(): Promise<boolean> {
+    if (this.iterativeScan === undefined) {
+      const r = await this.db.raw(
+        "SELECT extversion FROM pg_extension WHERE extname = 'vector'",
+      );
+      const [major, minor] = String(r.rows[0]?.extversion ?? '0.0')
+        .split('.')
+        .map(Number);
+      this.iterativeScan = major > 0 || (major === 0 && minor >= 8);
+    }
+    return this.iterativeScan;
   }
 }
 
