@@ -38,6 +38,16 @@ describe('CopilotAnnotationsProcessor', () => {
     expect(output).toBe(input);
   });
 
+  it.each([
+    'techdocs:runbooks/checkout-5xx',
+    'techdocs:',
+    'https://wiki.example.com/runbooks/checkout',
+    './docs/runbook.pdf',
+  ])('accepts the runbook reference %p', async runbook => {
+    const { emit } = await run({ 'copilot.dev/runbook': runbook });
+    expect(emit).not.toHaveBeenCalled();
+  });
+
   it('reports each bad annotation as an input error naming the value and the syntax', async () => {
     const { emit, output } = await run({
       'copilot.dev/selector': 'app',
@@ -58,7 +68,7 @@ describe('CopilotAnnotationsProcessor', () => {
         /copilot\.dev\/slo annotation: SLO 'availability 99\.9' is not understood/,
       ),
       expect.stringMatching(
-        /copilot\.dev\/runbook annotation: 'ask bob' is neither an http\(s\) URL/,
+        /copilot\.dev\/runbook annotation: 'ask bob' is neither an http\(s\) URL, nor a TechDocs page/,
       ),
     ]);
   });

@@ -12,8 +12,9 @@ import {
 } from '@devops-copilot/backstage-plugin-copilot-common';
 
 /** Annotation values that are URLs or repository-relative paths. */
+/** An http(s) URL, a page of the entity's own TechDocs (`techdocs:` + page path), or a relative document path. */
 const RUNBOOK =
-  /^(https?:\/\/\S+|\.{0,2}\/?[\w./-]+\.(md|mdx|txt|html?|pdf))$/i;
+  /^(https?:\/\/\S+|techdocs:\/?[\w./-]*|\.{0,2}\/?[\w./-]+\.(md|mdx|txt|html?|pdf))$/i;
 
 /**
  * Checks the copilot's annotations (`copilot.dev/selector`, `copilot.dev/slo`, `copilot.dev/runbook`)
@@ -61,7 +62,7 @@ export class CopilotAnnotationsProcessor implements CatalogProcessor {
     if (runbook !== undefined && !RUNBOOK.test(runbook.trim())) {
       report(
         COPILOT_ANNOTATIONS.runbook,
-        `'${runbook}' is neither an http(s) URL nor a relative path to a document (.md, .mdx, .txt, .html, .pdf)`,
+        `'${runbook}' is neither an http(s) URL, nor a TechDocs page of the entity (techdocs:<page path>, e.g. techdocs:runbooks/checkout-5xx), nor a relative path to a document (.md, .mdx, .txt, .html, .pdf)`,
       );
     }
     return entity;

@@ -225,7 +225,7 @@ export const copilotPlugin = createBackendPlugin({
           incidents.onUpdated(incident => {
             analysisStore
               .latest(incident.id)
-              .then(analysis => knowledge.indexIncident(incident, analysis))
+              .then(latest => knowledge.indexIncident(incident, latest))
               .catch(e =>
                 logger.warn(
                   `Knowledge: incident ${incident.id} not re-indexed: ${e}`,
