@@ -34,6 +34,7 @@ import { IngestService } from './pipeline/IngestService';
 import { TriageStage } from './pipeline/TriageStage';
 import { AlertService } from './pipeline/AlertService';
 import { TemplateMiningService } from './pipeline/TemplateMiningService';
+import { SloService } from './slo/SloService';
 import { TemplateStore } from './stores/TemplateStore';
 import { RollupStore } from './stores/RollupStore';
 import { AnomalyStore } from './stores/AnomalyStore';
@@ -170,9 +171,11 @@ export const copilotPlugin = createBackendPlugin({
           logger,
         );
         const analysisStore = AnalysisStore.create({ database: knex });
+        const slo = new SloService({ catalog: catalogIndex, rollups });
         const analysis = new AnalysisService({
           analyses: analysisStore,
           incidents,
+          slo,
           rollups,
           templates: templateStore,
           signals,
@@ -257,6 +260,7 @@ export const copilotPlugin = createBackendPlugin({
           incidents,
           analyses: analysisStore,
           strategies: fixStrategies,
+          slo,
         });
         deps.permissionsRegistry.addResourceType({
           resourceRef: fixPlanResourceRef,
@@ -282,6 +286,7 @@ export const copilotPlugin = createBackendPlugin({
             anomalies,
             tasks,
             analysis: { service: analysis, store: analysisStore },
+            slo,
             alerts: AlertService.create({
               incidents,
               catalog: catalogIndex,

@@ -71,6 +71,24 @@ describe('parseSloAnnotation', () => {
     ]);
   });
 
+  it('parses the share of good minutes of a threshold SLO', () => {
+    expect(
+      parseSloAnnotation('latency_p95_ms <= 250 for 99.5% over 1w'),
+    ).toEqual([
+      {
+        name: 'latency_p95_ms',
+        comparator: '<=',
+        threshold: 250,
+        objective: 0.995,
+        window: '1w',
+        windowMs: 7 * 86_400_000,
+      },
+    ]);
+    expect(() =>
+      parseSloAnnotation('latency_p95_ms < 300 for 100% over 7d'),
+    ).toThrow(/share of good minutes must be between 0% and 100%/);
+  });
+
   it('rejects bad SLOs clearly', () => {
     expect(() => parseSloAnnotation('availability: 100% over 30d')).toThrow(
       /between 0% and 100%/,

@@ -91,7 +91,10 @@ export function matchesSelector(
 export interface SloSpec {
   /** The SLI name: `availability`, `latency_p95_ms`, ... */
   name: string;
-  /** For ratio SLOs, the objective as a fraction (0.999); absent for threshold SLOs. */
+  /**
+   * The objective as a fraction (0.999): for ratio SLOs the share of good events; for threshold SLOs
+   * (time slices) the share of minutes meeting the threshold, when given (`for 99%`).
+   */
   objective?: number;
   /** For threshold SLOs (`latency_p95_ms < 300`): the comparison and threshold. */
   comparator?: '<' | '<=' | '>' | '>=';
@@ -109,7 +112,8 @@ const WINDOW_UNITS: Record<string, number> = {
 };
 
 /**
- * Parses `availability: 99.9% over 30d; latency_p95_ms < 300 over 7d`. Throws an Error naming the bad part.
+ * Parses `availability: 99.9% over 30d; latency_p95_ms < 300 for 99% over 7d`. Throws an Error naming the bad
+ * part.
  * @public
  */
 export function parseSloAnnotation(value: string): SloSpec[] {
@@ -144,22 +148,33 @@ export function parseSloAnnotation(value: string): SloSpec[] {
       };
     }
     const threshold =
-      /^([A-Za-z_][\w.-]*)\s*(<=|>=|<|>)\s*(\d+(?:\.\d+)?)\s+over\s+(\d+)\s*([mhdw])$/i.exec(
+      /^([A-Za-z_][\w.:-]*)\s*(<=|>=|<|>)\s*(\d+(?:\.\d+)?)(?:\s+for\s+(\d+(?:\.\d+)?)\s*%)?\s+over\s+(\d+)\s*([mhdw])$/i.exec(
         part,
       );
     if (threshold) {
-      const n = Number(threshold[4]);
-      const unit = threshold[5].toLowerCase();
+      const n = Number(threshold[5]);
+      const unit = threshold[6].toLowerCase();
+      let objective: number | undefined;
+      if (threshold[4] !== undefined) {
+        const pct = Number(threshold[4]);
+        if (pct <= 0 || pct >= 100) {
+          throw new Error(
+            `SLO '${part}': the share of good minutes must be between 0% and 100% (exclusive)`,
+          );
+        }
+        objective = Number((pct / 100).toPrecision(12));
+      }
       return {
         name: threshold[1],
         comparator: threshold[2] as SloSpec['comparator'],
         threshold: Number(threshold[3]),
+        ...(objective !== undefined ? { objective } : {}),
         window: `${n}${unit}`,
         windowMs: n * WINDOW_UNITS[unit],
       };
     }
     throw new Error(
-      `SLO '${part}' is not understood; expected '<sli>: <objective>% over <n><m|h|d|w>' or '<sli> < <threshold> over <n><m|h|d|w>'`,
+      `SLO '${part}' is not understood; expected '<sli>: <objective>% over <n><m|h|d|w>' or '<sli> < <threshold> [for <share of minutes>%] over <n><m|h|d|w>'`,
     );
   });
 }

@@ -270,6 +270,39 @@ export type RootCauseKind =
   | 'none';
 
 /**
+ * The state of one SLO of an entity (`copilot.dev/slo`) at a moment: its SLI over the SLO window, the
+ * error budget left and the burn rate of the last hour (`GET /slo?entity=`, blast radius of analyses,
+ * preflight guardrails).
+ * @public
+ */
+export interface SloReport {
+  entityRef: string;
+  /** The SLI name of the annotation: `availability`, `latency_p95_ms`, ... */
+  name: string;
+  /** `ratio`: share of good events; `threshold`: share of minutes meeting a threshold. */
+  type: 'ratio' | 'threshold';
+  objective: number;
+  comparator?: '<' | '<=' | '>' | '>=';
+  threshold?: number;
+  /** The compliance window as written (`30d`) and the span it covered. */
+  window: string;
+  windowFrom: string;
+  windowTo: string;
+  /** What the SLI was computed from, e.g. `metric:availability`, `metric:http_5xx_rate x http_requests_total`, `logs`. */
+  source?: string;
+  /** Good and total events (ratio SLOs; minutes when read from a ratio metric) or minutes (threshold SLOs). */
+  good?: number;
+  total?: number;
+  sli?: number;
+  /** `1 - (1 - sli) / (1 - objective)`: 1 untouched, 0 spent, negative overspent. */
+  errorBudgetRemaining?: number;
+  /** Error rate of the last hour over the allowed one (1 = on pace to spend exactly the budget). */
+  burnRate1h?: number;
+  /** Why there is no SLI (no data under the names tried). */
+  missing?: string;
+}
+
+/**
  * One evidence row of an incident: an anomalous metric window, a log template, a change, a topology fact.
  * @public
  */

@@ -23,6 +23,7 @@ import type { SignalStore } from '../stores/SignalStore';
 import type { AnomalyStore } from '../stores/AnomalyStore';
 import type { AnalysisStore } from '../stores/AnalysisStore';
 import type { IncidentStore } from '../stores/IncidentStore';
+import type { SloService } from '../slo/SloService';
 import type { CatalogIndex } from './CatalogIndex';
 import type { ReportProgress, TaskRunner } from './TaskRunner';
 
@@ -63,6 +64,8 @@ interface AnalysisServiceDeps {
   analyses: AnalysisStore;
   /** Where confirmed root causes of earlier incidents are read (the history term); none without it. */
   incidents?: IncidentStore;
+  /** Evaluates the SLOs of entities in scope for the blast radius (`slosAtRisk`); none without it. */
+  slo?: SloService;
   rollups: RollupStore;
   templates: TemplateStore;
   signals: SignalStore;
@@ -199,6 +202,15 @@ export class AnalysisService {
       }),
     ]);
     const lower = (ref: string) => ref.toLocaleLowerCase('en-US');
+    // SLOs of the entities in scope that declare any, as of the window's end (the blast radius).
+    const sloReports = this.deps.slo
+      ? await this.deps.slo.reports(
+          [...view.slos.keys()].filter(
+            ref => !entityRefs || entityRefs.includes(ref),
+          ),
+          window.toMs,
+        )
+      : [];
     const series = buildSeries(
       metrics,
       volume,
@@ -223,6 +235,18 @@ export class AnalysisService {
       series,
       changes: changes.map(c =>
         c.entityRef ? { ...c, entityRef: lower(c.entityRef) } : c,
+      ),
+      slos: sloReports.flatMap(r =>
+        r.errorBudgetRemaining !== undefined
+          ? [
+              {
+                entityRef: r.entityRef,
+                name: r.name,
+                objective: r.objective,
+                errorBudgetRemaining: r.errorBudgetRemaining,
+              },
+            ]
+          : [],
       ),
       history: past
         .filter(p => p.incidentId !== incident.id)

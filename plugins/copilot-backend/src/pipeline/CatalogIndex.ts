@@ -3,6 +3,11 @@ import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
 import { buildEntityIndex, type EntityIndex } from '../engine/ingest/resolve';
 import { buildTopology, type Topology } from '../engine/correlate';
+import {
+  COPILOT_ANNOTATIONS,
+  parseSloAnnotation,
+  type SloSpec,
+} from '@devops-copilot/backstage-plugin-copilot-common';
 
 const KINDS = ['Component', 'Resource', 'System', 'API'];
 
@@ -14,6 +19,7 @@ export class CatalogIndex {
   private index: EntityIndex = buildEntityIndex([]);
   private dependsOn = new Map<string, string[]>();
   private topology: Topology = { nodes: [], edges: [] };
+  private slos = new Map<string, SloSpec[]>();
   private loadedAt = 0;
   private fingerprint = '';
   private changedOnLastLoad = false;
@@ -46,6 +52,8 @@ export class CatalogIndex {
     index: EntityIndex;
     dependsOn: Map<string, string[]>;
     topology: Topology;
+    /** SLOs of the entities that declare valid ones (`copilot.dev/slo`), by lower-case ref. */
+    slos: Map<string, SloSpec[]>;
   }> {
     // An empty or still changing catalog is usually one being ingested at start: look again soon.
     const maxAge =
@@ -62,6 +70,7 @@ export class CatalogIndex {
       index: this.index,
       dependsOn: this.dependsOn,
       topology: this.topology,
+      slos: this.slos,
     };
   }
 
@@ -116,8 +125,22 @@ export class CatalogIndex {
       this.fingerprint = fingerprint;
       this.version += 1;
     }
+    const slos = new Map<string, SloSpec[]>();
+    for (const e of entities) {
+      const value = e.metadata.annotations?.[COPILOT_ANNOTATIONS.slo];
+      if (!value) continue;
+      try {
+        slos.set(
+          stringifyEntityRef(e).toLocaleLowerCase('en-US'),
+          parseSloAnnotation(value),
+        );
+      } catch {
+        // the catalog processor reports a bad annotation on the entity; it has no SLO here
+      }
+    }
     this.index = buildEntityIndex(resolvable);
     this.dependsOn = dependsOn;
     this.topology = topology;
+    this.slos = slos;
   }
 }

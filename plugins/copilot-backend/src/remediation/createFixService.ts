@@ -22,6 +22,7 @@ import {
   type FixRunnerImpl,
 } from './runners';
 import { createStrategyRegistry } from './strategies';
+import type { SloService } from '../slo/SloService';
 
 /** Builds the remediation service and its stores from config (wired in plugin.ts). */
 export function createFixService(options: {
@@ -34,6 +35,8 @@ export function createFixService(options: {
   incidents: IncidentStore;
   analyses?: AnalysisStore;
   strategies: readonly CopilotFixStrategy[];
+  /** Computes error budgets from the entity's SLOs when it carries no budget annotation. */
+  slo?: SloService;
   now?: () => number;
 }): FixService {
   const { database, config, logger } = options;
@@ -71,7 +74,12 @@ export function createFixService(options: {
     approvals: ApprovalStore.create({ database }),
     executions: ExecutionStore.create({ database }),
     audit: AuditStore.create({ database }),
-    entities: new FixEntityResolver(options.catalog, options.auth, config),
+    entities: new FixEntityResolver(
+      options.catalog,
+      options.auth,
+      config,
+      options.slo,
+    ),
     registry: createStrategyRegistry(options.strategies),
     policy,
     config,

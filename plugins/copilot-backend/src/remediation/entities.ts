@@ -3,6 +3,7 @@ import type { CatalogService } from '@backstage/plugin-catalog-node';
 import type { Entity } from '@backstage/catalog-model';
 import type { PlanEntity } from '../engine/remediate';
 import type { RemediationConfig, RemediationEnvironment } from './config';
+import type { SloService } from '../slo/SloService';
 
 /** Catalog annotations the fix planner reads (all optional). */
 export const FIX_ANNOTATIONS = {
@@ -144,12 +145,24 @@ export class FixEntityResolver {
     private readonly catalog: CatalogService,
     private readonly auth: AuthService,
     private readonly config: RemediationConfig,
+    private readonly slo?: SloService,
   ) {}
 
+  /**
+   * The entity as the planner sees it. Its error budget is the annotation's when it has one, else the
+   * least budget left among the SLOs it declares (`copilot.dev/slo`), computed now.
+   */
   async resolve(ref: string): Promise<ResolvedEntity & { found: boolean }> {
     const e = await this.catalog.getEntityByRef(ref, {
       credentials: await this.auth.getOwnServiceCredentials(),
     });
-    return { ...toPlanEntity(ref, e, this.config), found: Boolean(e) };
+    const resolved = toPlanEntity(ref, e, this.config);
+    if (resolved.errorBudgetRemaining === null && e && this.slo) {
+      const budgets = (await this.slo.reports([ref]))
+        .map(r => r.errorBudgetRemaining)
+        .filter((b): b is number => b !== undefined);
+      if (budgets.length) resolved.errorBudgetRemaining = Math.min(...budgets);
+    }
+    return { ...resolved, found: Boolean(e) };
   }
 }

@@ -40,6 +40,7 @@ import {
   normalizeAlerts,
 } from '../engine/ingest/alertmanager';
 import type { IncidentQuery } from './permissions';
+import type { SloService } from '../slo/SloService';
 import {
   otlpLogsToSignals,
   otlpMetricsToSignals,
@@ -76,6 +77,8 @@ export interface RouterOptions {
   knowledge?: KnowledgeService;
   /** Largest knowledge document accepted (copilot.knowledge.maxDocBytes). */
   maxDocBytes?: number;
+  /** SLO evaluation (`GET /v1/slo`); the route answers 503 without it. */
+  slo?: SloService;
   /** Remediation (issue 7): fix plans, approvals, runners, audit; the routes answer 503 without it. */
   fix?: Pick<FixRouteDeps, 'fix' | 'auditor' | 'fixPlanRuleset'>;
 }
@@ -348,7 +351,7 @@ export async function createRouter(
       );
       let converted: ReturnType<typeof otlpLogsToSignals>;
       try {
-        converted = convert(req.body);
+        converted = convert(req.body, { cumulative: ingest.cumulative });
       } catch (error) {
         if (error instanceof OtlpPayloadError) {
           throw new InputError(error.message);
@@ -499,6 +502,33 @@ export async function createRouter(
         ? await options.anomalies.status(entityRef)
         : { series: 0, warm: 0, cold: 0, maxWarmupRemaining: 0 },
     );
+  });
+
+  // The SLOs the entity declares (copilot.dev/slo): SLI over the window, error budget left, burn rate.
+  router.get('/v1/slo', async (req, res) => {
+    await evidenceReader(req);
+    const entity = req.query.entity;
+    if (typeof entity !== 'string' || !ENTITY_REF.test(entity)) {
+      throw new InputError(
+        'entity must be a full entity ref, e.g. ?entity=component:default/checkout',
+      );
+    }
+    let atMs = Date.now();
+    if (req.query.at !== undefined) {
+      atMs = typeof req.query.at === 'string' ? Date.parse(req.query.at) : NaN;
+      if (Number.isNaN(atMs))
+        throw new InputError(
+          'at must be an ISO-8601 timestamp (the end of the SLO windows); leave it out for now',
+        );
+    }
+    if (!options.slo) {
+      throw new ProblemError(
+        503,
+        'Service Unavailable',
+        'SLO evaluation is not enabled on this backend',
+      );
+    }
+    res.json({ items: await options.slo.reports([entity], atMs) });
   });
 
   // Long operations: the task, and its progress as server-sent events until it ends.

@@ -770,6 +770,118 @@ export class RollupStore {
     );
   }
 
+  /**
+   * One metric of one entity over [fromMs, toMs), every writer and label set of a minute merged: the sum
+   * of the minute means (`sum`) and the number of minutes with data (`minutes`), and, with `threshold`,
+   * how many minutes met it (`good`). `p95` compares the minutes' stored p95 instead of their means.
+   * The reads of SLO evaluation: one index range per call, aggregated in the database.
+   */
+  async metricWindowTotals(options: {
+    entityRef: string;
+    metric: string;
+    fromMs: number;
+    toMs: number;
+    threshold?: { comparator: '<' | '<=' | '>' | '>='; value: number };
+    p95?: boolean;
+  }): Promise<{ minutes: number; sum: number; good: number }> {
+    const value = options.p95 ? 'max(p95)' : 'sum(sum) / sum(count)';
+    const perMinute = this.db('metric_rollups')
+      .where({
+        org_id: this.orgId,
+        entity_ref: options.entityRef,
+        metric: options.metric,
+      })
+      .where('minute', '>=', new Date(options.fromMs))
+      .where('minute', '<', new Date(options.toMs))
+      .where('count', '>', 0)
+      .groupBy('minute')
+      .select('minute', this.db.raw(`${value} as v`));
+    const t = options.threshold;
+    if (t && !['<', '<=', '>', '>='].includes(t.comparator))
+      throw new Error(`unknown comparator ${t.comparator}`);
+    const good = t
+      ? this.db.raw(
+          `coalesce(sum(case when v ${t.comparator} ? then 1 else 0 end), 0) as good`,
+          [t.value],
+        )
+      : this.db.raw('0 as good');
+    const row: Record<string, unknown> | undefined = await this.db
+      .from(perMinute.as('m'))
+      .whereNotNull('v')
+      .select(
+        this.db.raw('count(*) as minutes'),
+        this.db.raw('coalesce(sum(v), 0) as total'),
+        good,
+      )
+      .first();
+    return {
+      minutes: Number(row?.minutes ?? 0),
+      sum: Number(row?.total ?? 0),
+      good: Number(row?.good ?? 0),
+    };
+  }
+
+  /**
+   * Requests and failed requests of one entity over [fromMs, toMs) from a per-minute error ratio and a
+   * per-minute request count: `total` = the sum of the minutes' request means, `bad` = the sum of each
+   * minute's error ratio times its requests (minutes with both).
+   */
+  async weightedErrorTotals(options: {
+    entityRef: string;
+    errorRatioMetric: string;
+    requestsMetric: string;
+    fromMs: number;
+    toMs: number;
+  }): Promise<{ minutes: number; total: number; bad: number }> {
+    const minuteMeans = (metric: string) =>
+      this.db('metric_rollups')
+        .where({ org_id: this.orgId, entity_ref: options.entityRef, metric })
+        .where('minute', '>=', new Date(options.fromMs))
+        .where('minute', '<', new Date(options.toMs))
+        .where('count', '>', 0)
+        .groupBy('minute')
+        .select('minute', this.db.raw('sum(sum) / sum(count) as v'));
+    const row: Record<string, unknown> | undefined = await this.db
+      .from(minuteMeans(options.errorRatioMetric).as('e'))
+      .join(minuteMeans(options.requestsMetric).as('r'), 'e.minute', 'r.minute')
+      .select(
+        this.db.raw('count(*) as minutes'),
+        this.db.raw('coalesce(sum(r.v), 0) as total'),
+        this.db.raw('coalesce(sum(e.v * r.v), 0) as bad'),
+      )
+      .first();
+    return {
+      minutes: Number(row?.minutes ?? 0),
+      total: Number(row?.total ?? 0),
+      bad: Number(row?.bad ?? 0),
+    };
+  }
+
+  /** Log lines and error (or fatal) lines of one entity over [fromMs, toMs). */
+  async logTotals(options: {
+    entityRef: string;
+    fromMs: number;
+    toMs: number;
+  }): Promise<{ lines: number; errors: number }> {
+    const row: Record<string, unknown> | undefined = await this.db(
+      'log_rollups',
+    )
+      .where({ org_id: this.orgId, entity_ref: options.entityRef })
+      .where('minute', '>=', new Date(options.fromMs))
+      .where('minute', '<', new Date(options.toMs))
+      .select(
+        this.db.raw('coalesce(sum(count), 0) as lines'),
+        this.db.raw(
+          "coalesce(sum(case when level in ('error', 'fatal') then count else 0 end), 0) as errors",
+        ),
+      )
+      .first();
+    return {
+      lines: Number(row?.lines ?? 0),
+      errors: Number(row?.errors ?? 0),
+    };
+  }
+
   /** The earliest minute at or after `fromMs` with any log volume or metric rollup, if any. */
   async earliestMinute(fromMs: number): Promise<number | undefined> {
     const mins = await Promise.all(

@@ -55,7 +55,20 @@ const incident: Incident = {
         },
       ],
       owners: ['group:default/team-db'],
-      slosAtRisk: [],
+      slosAtRisk: [
+        {
+          entityRef: 'component:default/checkout',
+          name: 'availability',
+          objective: 0.999,
+          errorBudgetRemaining: -0.42,
+        },
+        {
+          entityRef: 'component:default/payments',
+          name: 'latency_p95_ms',
+          objective: 0.99,
+          errorBudgetRemaining: 0.3,
+        },
+      ],
       risk: {
         level: 'high',
         score: 0.8,
@@ -101,6 +114,11 @@ describe('IncidentAnalysisCard', () => {
     expect(screen.getByText(/82/)).toBeInTheDocument();
     expect(screen.getByText(/Blast radius: high risk/)).toBeInTheDocument();
     expect(screen.getByText(/group:default\/team-db/)).toBeInTheDocument();
+    const slos = screen.getAllByTestId('copilot-slo-at-risk');
+    expect(slos[0]).toHaveTextContent(
+      /availability \(99\.90%\): error budget overspent by 42%/,
+    );
+    expect(slos[1]).toHaveTextContent(/30% of the error budget left/);
     fireEvent.click(screen.getByRole('button', { name: 'Analyse again' }));
     await waitFor(() => expect(onAnalysed).toHaveBeenCalled());
     expect(api.analyzeIncident).toHaveBeenCalledWith('i-1');

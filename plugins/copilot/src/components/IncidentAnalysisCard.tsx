@@ -117,6 +117,34 @@ export function IncidentAnalysisCard(props: {
                 {analysis.blastRadius.impacted.length} impacted entities; page:{' '}
                 {analysis.blastRadius.owners.join(', ') || 'no owner known'}
               </Typography>
+              {analysis.blastRadius.slosAtRisk.length > 0 && (
+                <>
+                  <Typography variant="subtitle2" component="h4">
+                    SLOs at risk
+                  </Typography>
+                  <ul>
+                    {analysis.blastRadius.slosAtRisk.map(slo => (
+                      <li
+                        key={`${slo.entityRef}:${slo.name}`}
+                        data-testid="copilot-slo-at-risk"
+                      >
+                        <EntityRefLink entityRef={slo.entityRef} /> {slo.name}
+                        {slo.objective !== undefined
+                          ? ` (${(slo.objective * 100).toPrecision(4)}%)`
+                          : ''}
+                        :{' '}
+                        {slo.errorBudgetRemaining >= 0
+                          ? `${Math.round(
+                              slo.errorBudgetRemaining * 100,
+                            )}% of the error budget left`
+                          : `error budget overspent by ${Math.round(
+                              -slo.errorBudgetRemaining * 100,
+                            )}%`}
+                      </li>
+                    ))}
+                  </ul>
+                </>
+              )}
               <ul>
                 {analysis.blastRadius.impacted.slice(0, 20).map(e => (
                   <li key={e.entityRef}>
