@@ -189,10 +189,70 @@ export function parseGitHubRepo(
   return m ? { owner: m[1], repo: m[2] } : undefined;
 }
 
+/** 127.0.0.0/8, ::1 and localhost: traffic to them does not leave the machine. */
+function isLoopback(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  return (
+    h === 'localhost' ||
+    h === '::1' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)
+  );
+}
+
+/**
+ * Checks the GitOps repository URL before it reaches `git clone`: no option-like value (`-…`), no
+ * whitespace or control characters, no `<transport>::` remote helpers (`ext::`, `fd::`), no credentials
+ * in an http(s) URL (the token comes from the integration, never from the URL). Returns the parsed URL
+ * for http(s), undefined for ssh, scp-like and local paths.
+ */
+export function checkGitOpsRepoUrl(repoUrl: string): URL | undefined {
+  const refuse = (why: string) =>
+    new Error(
+      `copilot.remediation.gitops.repoUrl is refused: ${why} (an https URL, ssh://, user@host:path or a local path)`,
+    );
+  // eslint-disable-next-line no-control-regex
+  if (!repoUrl || /[\s\x00-\x1f\x7f]/.test(repoUrl))
+    throw refuse('it is empty or contains whitespace or control characters');
+  if (repoUrl.startsWith('-'))
+    throw refuse('it starts with "-" and would be read as an option');
+  if (/^[A-Za-z][\w+.-]*::/.test(repoUrl))
+    throw refuse('remote helper transports (<transport>::…) are not allowed');
+  if (!/^https?:\/\//i.test(repoUrl)) return undefined;
+  let url: URL;
+  try {
+    url = new URL(repoUrl);
+  } catch {
+    throw refuse('it is not a valid URL');
+  }
+  if (url.password)
+    throw refuse(
+      'it carries credentials; the token comes from integrations.github',
+    );
+  return url;
+}
+
+/** Replaces every occurrence of the secrets in `text` (the token and its Basic header form). */
+function redact(text: string, secrets: string[]): string {
+  let out = text;
+  for (const s of secrets)
+    if (s.length >= 4) out = out.split(s).join('[redacted]');
+  return out;
+}
+
+const AUTH_FAILED =
+  /authentication failed|could not read (username|password)|terminal prompts disabled|invalid username or password|HTTP (401|403)|returned error: 40[13]|\b40[13]\b.*(unauthorized|forbidden)|permission to .* denied|write access to repository not granted/i;
+
 /**
  * Writes the plan's files under `<path>/<plan id>/` on a new branch of the GitOps repository with the
- * `git` CLI (execFile, no shell), pushes it, and opens a pull request on GitHub with the token of the
- * portal's integration for that host.
+ * `git` CLI (execFile, no shell), pushes it, and opens a pull request on GitHub.
+ *
+ * Credentials: git gets the token of the `integrations.github` entry whose host is the host of `repoUrl`
+ * (the host git actually contacts), and only over https, or plain http to a loopback host; with no such
+ * entry git gets no token. The token is passed in git's environment (`GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/
+ * `GIT_CONFIG_VALUE_n`, readable only by this user), never in argv (`/proc/<pid>/cmdline` is
+ * world-readable) nor in the URL, scoped to that origin, with redirects off so it cannot follow a
+ * redirect to another host. The pull request is opened with the token of the entry matching
+ * `pullRequestRepoUrl ?? repoUrl`, on that entry's API only.
  */
 export class GitOpsRunner implements FixRunnerImpl {
   readonly id = 'gitops' as const;
@@ -210,6 +270,7 @@ export class GitOpsRunner implements FixRunnerImpl {
     ctx: { executionId: string; actor: string },
   ): Promise<RunnerResult> {
     const g = this.gitops;
+    const repoUrl = checkGitOpsRepoUrl(g.repoUrl);
     const prRepoUrl = g.pullRequestRepoUrl ?? g.repoUrl;
     const gh = this.integrations.github.byUrl(prRepoUrl)?.config;
     const repo = parseGitHubRepo(prRepoUrl);
@@ -217,32 +278,95 @@ export class GitOpsRunner implements FixRunnerImpl {
       throw new Error(
         `no GitHub integration matches ${prRepoUrl}; add it under integrations.github`,
       );
+    if (!gh.token)
+      throw new Error(
+        `the integrations.github entry for host ${gh.host} has no token, so no pull request can be opened on ${repo.owner}/${repo.repo}; set integrations.github[host=${gh.host}].token`,
+      );
+
+    // The token sent to git is the one of the host git contacts, never the PR host's.
+    const gitHost = repoUrl?.host;
+    const gitIntegration = repoUrl
+      ? this.integrations.github.byUrl(repoUrl.href)?.config
+      : undefined;
+    const secureTransport =
+      repoUrl !== undefined &&
+      (repoUrl.protocol === 'https:' ||
+        (repoUrl.protocol === 'http:' && isLoopback(repoUrl.hostname)));
+    const gitToken =
+      secureTransport && gitIntegration?.token
+        ? gitIntegration.token
+        : undefined;
+    const basic = gitToken
+      ? Buffer.from(`x-access-token:${gitToken}`).toString('base64')
+      : undefined;
+    const secrets = [gh.token, gitToken, basic].filter((s): s is string => !!s);
+    const gitConfig: Array<[string, string]> = [
+      // No credential helper (system config included) is asked for or given anything.
+      ['credential.helper', ''],
+    ];
+    if (repoUrl && basic)
+      gitConfig.push(
+        [
+          `http.${repoUrl.origin}/.extraHeader`,
+          `Authorization: Basic ${basic}`,
+        ],
+        ['http.followRedirects', 'false'],
+      );
+    const configEnv: Record<string, string> = {
+      GIT_CONFIG_COUNT: String(gitConfig.length),
+    };
+    gitConfig.forEach(([k, v], i) => {
+      configEnv[`GIT_CONFIG_KEY_${i}`] = k;
+      configEnv[`GIT_CONFIG_VALUE_${i}`] = v;
+    });
+
     const branch = `copilot/${plan.id}-${ctx.executionId.slice(0, 8)}`;
     const dir = await mkdtemp(join(tmpdir(), 'copilot-gitops-'));
-    const auth: string[] =
-      gh.token && /^https:/.test(g.repoUrl)
-        ? [
-            '-c',
-            `http.extraHeader=Authorization: Basic ${Buffer.from(
-              `x-access-token:${gh.token}`,
-            ).toString('base64')}`,
-          ]
-        : [];
-    const git = (...args: string[]) =>
-      run('git', [...auth, ...args], {
-        cwd: dir,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: dir,
-          GIT_TERMINAL_PROMPT: '0',
-          GIT_AUTHOR_NAME: g.authorName,
-          GIT_AUTHOR_EMAIL: g.authorEmail,
-          GIT_COMMITTER_NAME: g.authorName,
-          GIT_COMMITTER_EMAIL: g.authorEmail,
-        },
-        timeout: 60_000,
-        maxBuffer: 4 * 1024 * 1024,
-      });
+    const gitFailure = (what: string, e: GitError): string => {
+      const said = String(e.stderr ?? '').trim() || e.message || String(e);
+      let why: string;
+      if (e.killed || e.signal)
+        why = `git did not finish within 60s (${e.signal ?? 'killed'})`;
+      else if (e.code === 'ENOENT')
+        why = 'the git CLI is not installed on the backend host';
+      else if (/returned error: 30[1278]\b/.test(said))
+        why = `the server answered with a redirect (HTTP ${
+          /returned error: (30\d)/.exec(said)?.[1]
+        }); redirects are not followed, so credentials cannot be sent on to another host; set repoUrl to the repository's final URL`;
+      else if (repoUrl && AUTH_FAILED.test(said)) {
+        if (gitToken)
+          why = `${gitHost} refused the token of the integrations.github entry for host ${gitHost}; check that token (integrations.github[host=${gitHost}].token) is valid and may push to the repository`;
+        else if (gitIntegration?.token)
+          why = `${gitHost} asked for credentials; the token of integrations.github[host=${gitHost}] is only sent over https (plain http only to a loopback host), so none was sent; use an https repoUrl`;
+        else
+          why = `${gitHost} asked for credentials and no integrations.github entry with a token matches host ${gitHost}, so none was sent (a token is only sent to the host of its own entry); add integrations.github[host=${gitHost}] with a token`;
+      } else why = 'git failed';
+      return `git ${what} of ${g.repoUrl} failed: ${why}. git said: ${said}`;
+    };
+
+    const git = async (...args: string[]) => {
+      try {
+        return await run('git', args, {
+          cwd: dir,
+          env: {
+            PATH: process.env.PATH ?? '',
+            HOME: dir,
+            GIT_TERMINAL_PROMPT: '0',
+            GIT_AUTHOR_NAME: g.authorName,
+            GIT_AUTHOR_EMAIL: g.authorEmail,
+            GIT_COMMITTER_NAME: g.authorName,
+            GIT_COMMITTER_EMAIL: g.authorEmail,
+            ...configEnv,
+          },
+          timeout: 60_000,
+          maxBuffer: 4 * 1024 * 1024,
+        });
+      } catch (e) {
+        throw new Error(
+          redact(gitFailure(args[0], e as GitError), secrets).slice(0, 2000),
+        );
+      }
+    };
     try {
       await git(
         'clone',
@@ -290,18 +414,40 @@ export class GitOpsRunner implements FixRunnerImpl {
       const { stdout: sha } = await git('rev-parse', 'HEAD');
       await git('push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`);
 
-      const octokit = new Octokit({
-        auth: gh.token,
-        baseUrl: gh.apiBaseUrl ?? 'https://api.github.com',
-      });
-      const pr = await octokit.pulls.create({
-        owner: repo.owner,
-        repo: repo.repo,
-        head: branch,
-        base: g.baseBranch,
-        title: `Copilot fix: ${plan.plan.summary}`.slice(0, 250),
-        body: planMarkdown(plan),
-      });
+      // The pull request goes to the API of the PR repository's own integration, with its token.
+      const apiBaseUrl =
+        gh.apiBaseUrl ??
+        (gh.host === 'github.com'
+          ? 'https://api.github.com'
+          : `https://${gh.host}/api/v3`);
+      const octokit = new Octokit({ auth: gh.token, baseUrl: apiBaseUrl });
+      let pr;
+      try {
+        pr = await octokit.pulls.create({
+          owner: repo.owner,
+          repo: repo.repo,
+          head: branch,
+          base: g.baseBranch,
+          title: `Copilot fix: ${plan.plan.summary}`.slice(0, 250),
+          body: planMarkdown(plan),
+        });
+      } catch (e) {
+        const status = (e as { status?: number }).status;
+        throw new Error(
+          redact(
+            `branch ${branch} was pushed, but opening the pull request on ${
+              repo.owner
+            }/${repo.repo} at ${apiBaseUrl} failed${
+              status ? ` (HTTP ${status})` : ''
+            }: ${(e as Error).message}${
+              status === 401 || status === 403
+                ? `; check integrations.github[host=${gh.host}].token`
+                : ''
+            }`,
+            secrets,
+          ).slice(0, 2000),
+        );
+      }
       return {
         status: 'pr_opened',
         prUrl: pr.data.html_url,
@@ -317,6 +463,13 @@ export class GitOpsRunner implements FixRunnerImpl {
       await rm(dir, { recursive: true, force: true });
     }
   }
+}
+
+interface GitError extends Error {
+  stderr?: string | Buffer;
+  code?: number | string;
+  killed?: boolean;
+  signal?: string | null;
 }
 
 function planMarkdown(plan: StoredFixPlan): string {
