@@ -348,6 +348,8 @@ export interface BlastRadius {
     depth: number;
     anomalous: boolean;
     owner?: string;
+    /** Observed calls per minute to the root cause (direct callers, from service-graph or mesh metrics). */
+    callsPerMinute?: number;
   }>;
   /** Owner groups to page. */
   owners: string[];

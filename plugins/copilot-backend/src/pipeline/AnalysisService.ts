@@ -6,10 +6,14 @@ import type {
 } from '@devops-copilot/backstage-plugin-copilot-common';
 import { analyze, type AnalyzeResult } from '../engine/rca';
 import {
+  CALL_METRICS,
+  observedCalls,
   TopologyGraph,
+  withObservedCalls,
   type SeriesInput,
   type Topology,
 } from '../engine/correlate';
+import { resolveEntity } from '../engine/ingest/resolve';
 import type {
   LogVolumeSeries,
   MetricMinuteSeries,
@@ -153,7 +157,7 @@ export class AnalysisService {
     const { rollups, templates, signals, anomalies, catalog } = this.deps;
     const baselineFromMs = window.fromMs - this.options.baselineMs;
     await report(0.1, 'reading anomalies, changes and the catalog');
-    const [changes, found, view, past] = await Promise.all([
+    const [changes, found, view, past, callSeries] = await Promise.all([
       signals.changes({
         fromMs: window.fromMs - this.options.changeLookbackMs,
         toMs: window.toMs,
@@ -170,16 +174,25 @@ export class AnalysisService {
             toMs: Date.parse(incident.openedAt),
           })
         : Promise.resolve([]),
+      // Request counters of service graphs and meshes: observed call rates along the edges.
+      rollups.metricSeriesTotals({
+        metrics: CALL_METRICS,
+        fromMs: window.fromMs,
+        toMs: window.toMs,
+      }),
     ]);
+    const topology = withObservedCalls(
+      view.topology,
+      observedCalls(
+        callSeries,
+        name => resolveEntity({ service: name }, view.index),
+        (window.toMs - window.fromMs) / MINUTE,
+      ),
+    );
     const entityRefs =
       this.options.scope === 'all'
         ? undefined
-        : analysisEntityScope(
-            incident.entityRef,
-            view.topology,
-            found,
-            changes,
-          );
+        : analysisEntityScope(incident.entityRef, topology, found, changes);
     await report(
       0.2,
       entityRefs
@@ -230,7 +243,7 @@ export class AnalysisService {
         atMs: Date.parse(incident.openedAt),
         title: incident.title,
       },
-      topology: view.topology,
+      topology,
       anomalies: found.map(a => ({ ...a, entityRef: lower(a.entityRef) })),
       series,
       changes: changes.map(c =>

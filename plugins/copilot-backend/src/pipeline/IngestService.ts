@@ -6,7 +6,8 @@ import {
   type IngestItemError,
   type IngestResult,
 } from '@devops-copilot/backstage-plugin-copilot-common';
-import { resolveEntity } from '../engine/ingest/resolve';
+import { resolveEntity, type EntityIndex } from '../engine/ingest/resolve';
+import { callerName } from '../engine/correlate/calls';
 import { fastSignal } from '../engine/ingest/validate';
 import {
   MINUTE_MS,
@@ -47,6 +48,16 @@ interface Reattribution {
  * sample raw lines) and write the batch in one transaction. Batches are committed one at a time, in
  * arrival order, so the miners and the rollup cache stay in step with the store.
  */
+/** The catalog entity of the caller a call counter names, if it resolves. */
+function resolveCaller(
+  metric: string,
+  labels: Record<string, string>,
+  index: EntityIndex,
+): string | undefined {
+  const caller = callerName(metric, labels);
+  return caller ? resolveEntity({ service: caller }, index) : undefined;
+}
+
 export class IngestService {
   private resolvedAtVersion = -1;
   private queue: Promise<unknown> = Promise.resolve();
@@ -130,7 +141,12 @@ export class IngestService {
       }
       const labels = s.labels ?? {};
       good.push({
-        entityRef: resolveEntity(labels, index),
+        entityRef:
+          resolveEntity(labels, index) ??
+          // A service-graph or mesh call counter names its caller only in its own labels.
+          (s.kind === 'metric' && s.key
+            ? resolveCaller(s.key, labels, index)
+            : undefined),
         source: s.source,
         kind: s.kind,
         tsMs,
@@ -243,7 +259,11 @@ export class IngestService {
     const work: Reattribution = { sampleIds: [], signalIds: [], volume: [] };
     const rowAssignments: Array<{ id: number; entityRef: string }> = [];
     for (const s of pending.signals) {
-      const entityRef = resolveEntity(s.labels, index);
+      const entityRef =
+        resolveEntity(s.labels, index) ??
+        (s.kind === 'metric' && s.key
+          ? resolveCaller(s.key, s.labels, index)
+          : undefined);
       if (!entityRef) continue;
       if (s.kind === 'metric') {
         replay.push({ ...s, entityRef });

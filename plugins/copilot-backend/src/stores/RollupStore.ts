@@ -882,6 +882,47 @@ export class RollupStore {
     };
   }
 
+  /**
+   * Per series of the given metrics over [fromMs, toMs): its entity (possibly '' when none claimed it),
+   * labels, summed values and minutes with data. The read behind observed call volumes (service-graph
+   * and mesh request counters), one index range per metric.
+   */
+  async metricSeriesTotals(options: {
+    metrics: readonly string[];
+    fromMs: number;
+    toMs: number;
+  }): Promise<
+    Array<{
+      entityRef: string;
+      metric: string;
+      labels: Record<string, string>;
+      sum: number;
+      minutes: number;
+    }>
+  > {
+    if (options.metrics.length === 0) return [];
+    const rows: Array<Record<string, any>> = await this.db('metric_rollups')
+      .where('org_id', this.orgId)
+      .whereIn('metric', [...options.metrics])
+      .where('minute', '>=', new Date(options.fromMs))
+      .where('minute', '<', new Date(options.toMs))
+      .groupBy('entity_ref', 'metric', 'series_key')
+      .select(
+        'entity_ref',
+        'metric',
+        this.db.raw('max(labels) as labels'),
+        this.db.raw('sum(sum) as total'),
+        this.db.raw('count(distinct minute) as minutes'),
+      );
+    return rows.map(r => ({
+      entityRef: r.entity_ref,
+      metric: r.metric,
+      labels: parseJson<Record<string, string>>(r.labels, {}),
+      sum: Number(r.total),
+      minutes: Number(r.minutes),
+    }));
+  }
+
   /** The earliest minute at or after `fromMs` with any log volume or metric rollup, if any. */
   async earliestMinute(fromMs: number): Promise<number | undefined> {
     const mins = await Promise.all(

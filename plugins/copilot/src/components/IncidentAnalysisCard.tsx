@@ -149,7 +149,11 @@ export function IncidentAnalysisCard(props: {
                 {analysis.blastRadius.impacted.slice(0, 20).map(e => (
                   <li key={e.entityRef}>
                     <EntityRefLink entityRef={e.entityRef} /> (depth {e.depth}
-                    {e.anomalous ? ', anomalous' : ''})
+                    {e.anomalous ? ', anomalous' : ''}
+                    {e.callsPerMinute !== undefined
+                      ? `, ${Math.round(e.callsPerMinute)} calls/min to it`
+                      : ''}
+                    )
                   </li>
                 ))}
               </ul>

@@ -23,3 +23,11 @@ export {
   type ChangeRelation,
   type ChangeCauseKind,
 } from './changes';
+export {
+  CALL_METRICS,
+  callerName,
+  observedCalls,
+  withObservedCalls,
+  type CallSeriesTotal,
+  type ObservedCall,
+} from './calls';

@@ -22,12 +22,17 @@ export function blastRadius(
   const impacted: ImpactedEntity[] = [
     ...graph.transitiveDependents(rootEntityRef),
   ]
-    .map(([entityRef, depth]) => ({
-      entityRef,
-      depth,
-      anomalous: anomalous.has(entityRef),
-      owner: graph.node(entityRef)?.owner,
-    }))
+    .map(([entityRef, depth]) => {
+      const calls =
+        depth === 1 ? graph.callVolume(entityRef, rootEntityRef) : undefined;
+      return {
+        entityRef,
+        depth,
+        anomalous: anomalous.has(entityRef),
+        owner: graph.node(entityRef)?.owner,
+        ...(calls !== undefined ? { callsPerMinute: calls } : {}),
+      };
+    })
     .sort(
       (a, b) => a.depth - b.depth || a.entityRef.localeCompare(b.entityRef),
     );

@@ -70,6 +70,8 @@ export interface ImpactedEntity {
   /** Whether it showed anomalies in the window. */
   anomalous: boolean;
   owner?: string;
+  /** Observed calls per minute from it to the root cause, when it calls it directly and traffic says. */
+  callsPerMinute?: number;
 }
 
 /** Who and what is hit when the root cause is what the top hypothesis says. */
