@@ -134,12 +134,11 @@ export function observedCalls(
     if (!(s.sum > 0)) continue;
     const pair = pairOf(s);
     if (!pair) continue;
-    const from =
-      pair.from !== undefined
-        ? resolve(pair.from)
-        : s.entityRef
-        ? s.entityRef.toLocaleLowerCase('en-US')
-        : undefined;
+    // A counter that names no caller is the series' own entity's.
+    const own = s.entityRef
+      ? s.entityRef.toLocaleLowerCase('en-US')
+      : undefined;
+    const from = pair.from !== undefined ? resolve(pair.from) : own;
     const to = resolve(pair.to);
     if (!from || !to || from === to) continue;
     const key = `${from}|${to}`;
