@@ -10,6 +10,10 @@ import { resolveEntity, type EntityIndex } from '../engine/ingest/resolve';
 import { callerName } from '../engine/correlate/calls';
 import { fastSignal } from '../engine/ingest/validate';
 import {
+  CumulativeToDelta,
+  deltaOfCumulativeSignal,
+} from '../engine/ingest/cumulative';
+import {
   MINUTE_MS,
   SignalAggregator,
   type AttributedSignal,
@@ -62,6 +66,8 @@ export class IngestService {
   private resolvedAtVersion = -1;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly aggregator: SignalAggregator;
+  /** Cumulative-to-delta state of this process, shared with the OTLP receiver (engine/ingest/cumulative). */
+  readonly cumulative: CumulativeToDelta;
 
   private constructor(
     private readonly db: Knex,
@@ -72,8 +78,10 @@ export class IngestService {
     private readonly bus: Bus,
     private readonly logger: LoggerService,
     aggregator?: SignalAggregator,
+    cumulative?: CumulativeToDelta,
   ) {
     this.aggregator = aggregator ?? new SignalAggregator();
+    this.cumulative = cumulative ?? new CumulativeToDelta();
   }
 
   static create(options: {
@@ -85,6 +93,7 @@ export class IngestService {
     bus: Bus;
     logger: LoggerService;
     aggregator?: SignalAggregator;
+    cumulative?: CumulativeToDelta;
   }) {
     return new IngestService(
       options.database,
@@ -95,6 +104,7 @@ export class IngestService {
       options.bus,
       options.logger,
       options.aggregator,
+      options.cumulative,
     );
   }
 
@@ -140,7 +150,8 @@ export class IngestService {
         return;
       }
       const labels = s.labels ?? {};
-      good.push({
+      // A metric labelled temporality: cumulative becomes the delta since its previous point.
+      const signal = deltaOfCumulativeSignal(this.cumulative, {
         entityRef:
           resolveEntity(labels, index) ??
           // A service-graph or mesh call counter names its caller only in its own labels.
@@ -155,6 +166,7 @@ export class IngestService {
         text: s.text,
         labels,
       });
+      if (signal) good.push(signal);
     });
     const novelTemplates = await this.serially(() => this.commit(good, now));
     const entityRefs = [

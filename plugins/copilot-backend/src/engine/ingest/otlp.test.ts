@@ -565,6 +565,7 @@ describe('otlpMetricsToSignals', () => {
         pool: 'rw',
         unit: '{connection}',
         'otel.temporality': 'cumulative',
+        'otel.monotonic': 'false',
       },
     });
     expect(one(items, 'rpc.duration_count').value).toBe(10);

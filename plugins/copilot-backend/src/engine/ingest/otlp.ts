@@ -1,9 +1,20 @@
 // Converts OTLP/HTTP JSON requests (opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding) into the
 // copilot's log and metric signals. Pure functions: no I/O, no store, no framework.
 //
+// With a CumulativeToDelta converter (cumulative.ts) in the options, cumulative monotonic sums,
+// cumulative histograms and summaries' count and sum become per-interval deltas here, which is the one
+// place every OTLP request passes; without one, the values are passed on as sent.
+//
 // JSON-encoding rules honoured here: 64-bit integers may be decimal strings or numbers, enums may be
 // numbers or their names, trace/span ids are hex (base64 is accepted too), field names are
 // lowerCamelCase and their snake_case spellings are accepted as well.
+import type {
+  CumulativeToDelta,
+  ExplicitHistogramBuckets,
+  ExponentialHistogramBuckets,
+  ExponentialSide,
+  HistogramValue,
+} from './cumulative';
 
 /** One signal produced from an OTLP request, in the shape of the ingest API's items. */
 export interface OtlpSignal {
@@ -34,6 +45,14 @@ export interface OtlpConversionResult {
 export interface OtlpConversionOptions {
   /** Overrides the source otherwise taken from the `service.name` resource attribute. */
   defaultSource?: string;
+  /**
+   * Turns cumulative points into deltas (metrics only): monotonic sums, histograms (count, sum and
+   * every bucket, then the quantiles of the interval's buckets) and summaries' count and sum, emitted
+   * under the same names with `otel.temporality: delta`. A series' first point and out-of-order points
+   * yield nothing. Non-monotonic sums (UpDownCounters) are levels and stay as sent. Keep one instance
+   * per process: it holds the last point of every series.
+   */
+  cumulative?: CumulativeToDelta;
 }
 
 /** Thrown when the request structure itself is malformed; `field` names the offending path. */
@@ -497,15 +516,8 @@ function clampBucket(
   return { lower, upper, count: b.count };
 }
 
-/**
- * The buckets of an explicit-bounds histogram point. The open-ended first and last buckets are
- * closed with the point's min/max, else with 0 (for a positive first bound) and the last bound.
- */
-function explicitBuckets(
-  point: Obj,
-  min: number | undefined,
-  max: number | undefined,
-): Bucket[] | undefined {
+/** The bounds and bucket counts of an explicit-bounds histogram point, when well formed. */
+function explicitHistogram(point: Obj): ExplicitHistogramBuckets | undefined {
   const boundsRaw = pick(point, 'explicitBounds');
   const countsRaw = pick(point, 'bucketCounts');
   if (!Array.isArray(countsRaw) || countsRaw.length === 0) return undefined;
@@ -518,6 +530,19 @@ function explicitBuckets(
     bounds.some((b, k) => k > 0 && b <= bounds[k - 1])
   )
     return undefined;
+  return { type: 'explicit', bounds, counts };
+}
+
+/**
+ * The buckets of an explicit-bounds histogram. The open-ended first and last buckets are closed with
+ * the point's min/max, else with 0 (for a positive first bound) and the last bound.
+ */
+function explicitBuckets(
+  h: ExplicitHistogramBuckets,
+  min: number | undefined,
+  max: number | undefined,
+): Bucket[] | undefined {
+  const { bounds, counts } = h;
   if (bounds.length === 0) {
     if (min === undefined || max === undefined) return undefined;
     return [{ lower: min, upper: max, count: counts[0] }];
@@ -541,20 +566,15 @@ function explicitBuckets(
   });
 }
 
-/** The buckets of an exponential histogram point, in ascending value order. */
-function exponentialBuckets(
+/** The scale, zero bucket and bucket counts of an exponential histogram point, when well formed. */
+function exponentialHistogram(
   point: Obj,
-  min: number | undefined,
-  max: number | undefined,
-): Bucket[] | undefined {
+): ExponentialHistogramBuckets | undefined {
   const scale = readNumber(pick(point, 'scale') ?? 0);
   if (!Number.isInteger(scale)) return undefined;
-  const base = 2 ** (2 ** -scale);
-  const side = (
-    name: string,
-  ): Array<{ k: number; count: number }> | undefined => {
+  const side = (name: string): ExponentialSide | undefined => {
     const raw = pick(point, name);
-    if (raw === undefined) return [];
+    if (raw === undefined) return { offset: 0, counts: [] };
     if (!isObj(raw)) return undefined;
     const offset = readNumber(pick(raw, 'offset') ?? 0);
     const countsRaw = pick(raw, 'bucketCounts') ?? [];
@@ -562,7 +582,7 @@ function exponentialBuckets(
       return undefined;
     const counts = countsRaw.map(readNumber);
     if (!counts.every(c => Number.isFinite(c) && c >= 0)) return undefined;
-    return counts.map((count, k) => ({ k: offset + k, count }));
+    return { offset, counts };
   };
   const positive = side('positive');
   const negative = side('negative');
@@ -575,19 +595,43 @@ function exponentialBuckets(
     !Number.isFinite(zeroThreshold)
   )
     return undefined;
+  return {
+    type: 'exponential',
+    scale,
+    zeroCount,
+    zeroThreshold,
+    positive,
+    negative,
+  };
+}
+
+/** The buckets of an exponential histogram, in ascending value order. */
+function exponentialBuckets(
+  h: ExponentialHistogramBuckets,
+  min: number | undefined,
+  max: number | undefined,
+): Bucket[] | undefined {
+  const base = 2 ** (2 ** -h.scale);
   const buckets: Bucket[] = [];
-  for (const { k, count } of [...negative].reverse()) {
-    buckets.push({ lower: -(base ** (k + 1)), upper: -(base ** k), count });
-  }
-  if (zeroCount > 0)
+  const negative = h.negative.counts;
+  for (let k = negative.length - 1; k >= 0; k--) {
+    const index = h.negative.offset + k;
     buckets.push({
-      lower: -zeroThreshold,
-      upper: zeroThreshold,
-      count: zeroCount,
+      lower: -(base ** (index + 1)),
+      upper: -(base ** index),
+      count: negative[k],
     });
-  for (const { k, count } of positive) {
-    buckets.push({ lower: base ** k, upper: base ** (k + 1), count });
   }
+  if (h.zeroCount > 0)
+    buckets.push({
+      lower: -h.zeroThreshold,
+      upper: h.zeroThreshold,
+      count: h.zeroCount,
+    });
+  h.positive.counts.forEach((count, k) => {
+    const index = h.positive.offset + k;
+    buckets.push({ lower: base ** index, upper: base ** (index + 1), count });
+  });
   if (!buckets.every(b => Number.isFinite(b.lower) && Number.isFinite(b.upper)))
     return undefined;
   return buckets.map(b => clampBucket(b, min, max));
@@ -618,11 +662,20 @@ function optionalNumber(point: Obj, name: string): number | undefined {
   return v === undefined ? undefined : readNumber(v);
 }
 
-/** The values a data point yields, or the field and reason it is rejected for. */
+/**
+ * Turns the cumulative parts of a distribution point into the interval's: the delta (`converted`), the
+ * point as sent (`converted: false`, e.g. too far in the future), or undefined when it yields nothing.
+ */
+type DistributionDelta = (
+  h: HistogramValue,
+) => { value: HistogramValue; converted: boolean } | undefined;
+
+/** The values a data point yields (null: none this time), or the field and reason it is rejected for. */
 function pointValues(
   kind: PointKind,
   point: Obj,
-): PointValue[] | { field: string; reason: string } {
+  toDelta?: DistributionDelta,
+): PointValue[] | null | { field: string; reason: string } {
   if (kind === 'gauge' || kind === 'sum') {
     const asDouble = pick(point, 'asDouble');
     const asInt = pick(point, 'asInt');
@@ -640,21 +693,58 @@ function pointValues(
     }
     return [{ suffix: '', field, value: readNumber(raw), withUnit: true }];
   }
-  const values: PointValue[] = [];
   const count = optionalNumber(point, 'count');
   if (count === undefined)
     return { field: 'count', reason: `a ${kind} point needs count` };
-  values.push({
-    suffix: '_count',
-    field: 'count',
-    value: count,
-    withUnit: false,
-  });
   const sum = optionalNumber(point, 'sum');
-  if (sum !== undefined)
-    values.push({ suffix: '_sum', field: 'sum', value: sum, withUnit: true });
   const min = optionalNumber(point, 'min');
   const max = optionalNumber(point, 'max');
+  let hist: HistogramValue = {
+    count,
+    ...(sum !== undefined ? { sum } : {}),
+  };
+  if (kind !== 'summary') {
+    const buckets =
+      kind === 'histogram'
+        ? explicitHistogram(point)
+        : exponentialHistogram(point);
+    if (buckets) hist.buckets = buckets;
+  }
+  let converted = false;
+  if (toDelta) {
+    // A bad value must not become a series' baseline: report it before converting.
+    for (const [field, v] of [
+      ['count', count],
+      ['sum', sum],
+    ] as const) {
+      if (v !== undefined && !Number.isFinite(v))
+        return { field, reason: `${field} must be a finite number` };
+    }
+    const delta = toDelta(hist);
+    if (!delta && kind !== 'summary') return null;
+    if (delta) {
+      hist = delta.value;
+      converted = delta.converted;
+    }
+    // A summary's quantiles are the sender's own (usually over a sliding window): kept as sent, also
+    // when its count and sum yield nothing this time.
+    if (!delta) hist = { count: NaN };
+  }
+  const values: PointValue[] = [];
+  if (Number.isFinite(hist.count) || !toDelta)
+    values.push({
+      suffix: '_count',
+      field: 'count',
+      value: hist.count,
+      withUnit: false,
+    });
+  if (hist.sum !== undefined)
+    values.push({
+      suffix: '_sum',
+      field: 'sum',
+      value: hist.sum,
+      withUnit: true,
+    });
   if (kind === 'summary') {
     const quantiles = pick(point, 'quantileValues');
     if (Array.isArray(quantiles)) {
@@ -672,16 +762,21 @@ function pointValues(
     }
     return values;
   }
-  if (min !== undefined)
-    values.push({ suffix: '_min', field: 'min', value: min, withUnit: true });
-  if (max !== undefined)
-    values.push({ suffix: '_max', field: 'max', value: max, withUnit: true });
+  // A cumulative histogram's min and max are over all time: still valid bounds for the interval's
+  // buckets, but not the interval's min and max, so they are not emitted once converted.
+  if (!converted) {
+    if (min !== undefined)
+      values.push({ suffix: '_min', field: 'min', value: min, withUnit: true });
+    if (max !== undefined)
+      values.push({ suffix: '_max', field: 'max', value: max, withUnit: true });
+  }
   const finiteMin = min !== undefined && Number.isFinite(min) ? min : undefined;
   const finiteMax = max !== undefined && Number.isFinite(max) ? max : undefined;
-  const buckets =
-    kind === 'histogram'
-      ? explicitBuckets(point, finiteMin, finiteMax)
-      : exponentialBuckets(point, finiteMin, finiteMax);
+  let buckets: Bucket[] | undefined;
+  if (hist.buckets?.type === 'explicit')
+    buckets = explicitBuckets(hist.buckets, finiteMin, finiteMax);
+  else if (hist.buckets?.type === 'exponential')
+    buckets = exponentialBuckets(hist.buckets, finiteMin, finiteMax);
   if (buckets) {
     for (const q of HISTOGRAM_QUANTILES) {
       const estimate = quantileFromBuckets(buckets, q);
@@ -698,6 +793,19 @@ function pointValues(
   return values;
 }
 
+/** The identity of a point's series for the cumulative converter: name, kind, scope and all labels. */
+function seriesIdentity(
+  name: string,
+  kind: PointKind,
+  scope: string,
+  labels: Record<string, string>,
+): string {
+  let key = `${name}\u0001${kind}\u0001${scope}`;
+  for (const k of Object.keys(labels).sort())
+    key += `\u0001${k}\u0000${labels[k]}`;
+  return key;
+}
+
 /** Converts one data point into its items, or names the field and reason it is rejected for. */
 function convertPoint(
   p: unknown,
@@ -706,11 +814,13 @@ function convertPoint(
     name: string;
     unit: string;
     path: string;
+    scope: string;
     resource: { labels: Record<string, string>; source: string };
     extra: Record<string, string>;
+    cumulative?: CumulativeToDelta;
   },
 ): OtlpSignal[] | { field: string; reason: string } {
-  const { path } = ctx;
+  const { path, kind, cumulative } = ctx;
   if (!isObj(p)) {
     return {
       field: path,
@@ -727,7 +837,48 @@ function convertPoint(
           : 'timeUnixNano must be a non-negative integer of nanoseconds since the epoch (a number or a decimal string)',
     };
   }
-  const values = pointValues(ctx.kind, p);
+  const labels: Record<string, string> = { ...ctx.resource.labels };
+  addAttributes(labels, pick(p, 'attributes'));
+  // What the converter applies to: monotonic cumulative sums, cumulative histograms, summaries.
+  const cumulativeTemporality = ctx.extra['otel.temporality'] === 'cumulative';
+  const convert =
+    cumulative &&
+    ((kind === 'sum' &&
+      cumulativeTemporality &&
+      ctx.extra['otel.monotonic'] === 'true') ||
+      ((kind === 'histogram' || kind === 'exponentialHistogram') &&
+        cumulativeTemporality) ||
+      kind === 'summary')
+      ? cumulative
+      : undefined;
+  let key = '';
+  let startMs: number | undefined;
+  let converted = false;
+  if (convert) {
+    key = seriesIdentity(ctx.name, kind, ctx.scope, labels);
+    startMs = nanosToMs(pick(p, 'startTimeUnixNano'));
+  }
+  const values = pointValues(
+    kind,
+    p,
+    convert && kind !== 'sum'
+      ? h => {
+          const outcome = convert.histogram(key, {
+            startMs,
+            timeMs: ts,
+            value: h,
+          });
+          if (outcome.kind === 'delta') {
+            converted = true;
+            return { value: outcome.value, converted: true };
+          }
+          return outcome.kind === 'future'
+            ? { value: h, converted: false }
+            : undefined;
+        }
+      : undefined,
+  );
+  if (values === null) return [];
   if (!Array.isArray(values)) {
     return { field: `${path}.${values.field}`, reason: values.reason };
   }
@@ -738,9 +889,20 @@ function convertPoint(
       reason: `${bad.field} must be a finite number`,
     };
   }
-  const labels: Record<string, string> = { ...ctx.resource.labels };
-  addAttributes(labels, pick(p, 'attributes'));
+  if (convert && kind === 'sum') {
+    const outcome = convert.scalar(key, {
+      startMs,
+      timeMs: ts,
+      value: values[0].value,
+    });
+    if (outcome.kind === 'baseline' || outcome.kind === 'stale') return [];
+    if (outcome.kind === 'delta') {
+      values[0].value = outcome.value;
+      converted = true;
+    }
+  }
   Object.assign(labels, ctx.extra);
+  if (converted && kind !== 'summary') labels['otel.temporality'] = 'delta';
   withService(labels);
   return values.map(v => ({
     source: ctx.resource.source,
@@ -768,7 +930,9 @@ function temporalityOf(v: unknown): string | undefined {
  * `_p99`; exponential histograms likewise; summaries as `_count`, `_sum` and one `_p<q*100>` per
  * quantile. Points without a timestamp or with a non-finite value are reported in `errors` (by
  * running data point index and field path) and skipped; a malformed request structure throws an
- * {@link OtlpPayloadError}.
+ * {@link OtlpPayloadError}. With `options.cumulative`, cumulative counters, histograms and summaries'
+ * count and sum become per-interval deltas (see {@link OtlpConversionOptions.cumulative}); points that
+ * yield nothing (a series' first, out of order) are neither items nor errors.
  */
 export function otlpMetricsToSignals(
   body: unknown,
@@ -813,6 +977,9 @@ export function otlpMetricsToSignals(
         sPath,
         'each entry is {"scope":{...},"metrics":[...]}',
       );
+      const scope = pick(scopeEntry, 'scope');
+      const scopeName =
+        isObj(scope) && typeof scope.name === 'string' ? scope.name : '';
       const metrics = arrayField(
         scopeEntry,
         'metrics',
@@ -844,8 +1011,10 @@ export function otlpMetricsToSignals(
           if (temporality && kind !== 'gauge' && kind !== 'summary')
             extra['otel.temporality'] = temporality;
           const monotonic = pick(dataObj, 'isMonotonic');
-          if (kind === 'sum' && (monotonic === true || monotonic === 'true'))
-            extra['otel.monotonic'] = 'true';
+          // Said either way, so that an UpDownCounter (a level) is never taken for a counter.
+          if (kind === 'sum')
+            extra['otel.monotonic'] =
+              monotonic === true || monotonic === 'true' ? 'true' : 'false';
           const points = arrayField(
             dataObj,
             'dataPoints',
@@ -862,8 +1031,10 @@ export function otlpMetricsToSignals(
                     name,
                     unit,
                     path: `${dPath}.dataPoints[${d}]`,
+                    scope: scopeName,
                     resource,
                     extra,
+                    cumulative: options?.cumulative,
                   });
             if (Array.isArray(converted)) items.push(...converted);
             else errors.push({ index: i, ...converted });
