@@ -39,6 +39,8 @@ export interface TopologyEdge {
   to: string;
   type: TopologyEdgeType;
   callVolume?: number;
+  /** Seen in traffic (service graph, mesh or client request counters) but not declared in the catalog. */
+  observed?: boolean;
 }
 
 /** The catalog graph the root-cause engine walks. */
