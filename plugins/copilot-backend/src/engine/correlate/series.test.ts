@@ -1,4 +1,9 @@
-import { scoreSeries, sigmaStrength } from './series';
+import {
+  pooledRelativeScale,
+  scoreSeries,
+  seriesBaseline,
+  sigmaStrength,
+} from './series';
 import type { SeriesInput } from './types';
 
 const MIN = 60_000;
@@ -176,5 +181,108 @@ describe('scoreSeries', () => {
     )!;
     expect(a.onsetMs).toBeLessThan(T0 + 75 * MIN);
     expect(a.mainOnsetMs).toBe(T0 + 75 * MIN);
+  });
+
+  describe('thin baselines (a few coarse points)', () => {
+    /** Six 5-minute points from minute 65; the alert at minute 75 is the third point. */
+    const coarse = (
+      values: number[],
+      metric = 'latency_avg_ms',
+    ): SeriesInput => ({
+      entityRef: 'component:default/x',
+      metric,
+      kind: 'metric',
+      tsMs: values.map((_, i) => T0 + (65 + 5 * i) * MIN),
+      values,
+    });
+    const thin = {
+      fromMs: T0 + 60 * MIN,
+      toMs: T0 + 90 * MIN,
+      fallbackSplitMs: T0 + 70 * MIN,
+      thinSplitMaxMs: T0 + 75 * MIN,
+    };
+
+    it('uses the points before the alert as baseline, down to two', () => {
+      const b = seriesBaseline(coarse([100, 104, 300, 310, 305, 300]), thin)!;
+      expect(b.values).toEqual([100, 104]);
+      expect(b.fromMs).toBe(T0 + 75 * MIN);
+      expect(b.thin).toBe(true);
+      const a = scoreSeries(coarse([100, 104, 300, 310, 305, 300]), thin)!;
+      expect(a.onsetMs).toBe(T0 + 75 * MIN);
+      expect(a.direction).toBe('up');
+      // One point before the alert is no baseline.
+      expect(
+        seriesBaseline(coarse([100, 104, 300, 310, 305, 300]), {
+          ...thin,
+          thinSplitMaxMs: T0 + 70 * MIN,
+        }),
+      ).toBeUndefined();
+    });
+
+    it('pools the relative noise of comparable series from consecutive differences', () => {
+      // Relative steps of 4%, 6%, 0% and 8%: median 5%, / (0.6745 * sqrt 2).
+      const scale = pooledRelativeScale([
+        [100, 104],
+        [50, 47],
+        [20, 20],
+        [10, 10.8],
+      ])!;
+      expect(scale).toBeCloseTo(0.05 / (0.6745 * Math.SQRT2), 2);
+      // A fleet of two is no fleet; constant-zero series have no level to be relative to.
+      expect(
+        pooledRelativeScale([
+          [1, 2],
+          [3, 4],
+        ]),
+      ).toBeUndefined();
+      expect(
+        pooledRelativeScale([
+          [0, 0],
+          [0, 0],
+          [0, 0],
+          [1, 2],
+        ]),
+      ).toBeUndefined();
+    });
+
+    it('does not take a wobble within the fleet’s noise for an anomaly when two points agree', () => {
+      // Two identical baseline points: the own MAD is 0, and 106 would read as ~60 sigmas.
+      const wobble = coarse([100, 100, 106, 97, 104, 101]);
+      expect(scoreSeries(wobble, thin)).toBeDefined();
+      expect(
+        scoreSeries(wobble, { ...thin, relativeScale: 0.06 }),
+      ).toBeUndefined();
+      // A real shift still stands out against the pooled scale.
+      const shift = scoreSeries(coarse([100, 100, 250, 260, 255, 250]), {
+        ...thin,
+        relativeScale: 0.06,
+      })!;
+      expect(shift.robustSigmas).toBeGreaterThan(20);
+      // With a long baseline the pooled scale is not used.
+      const long = scoreSeries(
+        make(m => 100 + 0.5 * noise(m) + (m >= 70 ? 6 : 0)),
+        { ...window, relativeScale: 0.06 },
+      );
+      expect(long?.direction).toBe('up');
+    });
+  });
+
+  it('marks an excursion that is over and stayed over as recovered', () => {
+    const blip = scoreSeries(
+      make(m => 100 + 2 * noise(m) + (m >= 72 && m < 74 ? 150 : 0)),
+      window,
+    )!;
+    expect(blip.recovered).toBe(true);
+    const ongoing = scoreSeries(
+      make(m => 100 + 2 * noise(m) + (m >= 72 ? 150 : 0)),
+      window,
+    )!;
+    expect(ongoing.recovered).toBeUndefined();
+    // Back for less time than it lasted: not yet a recovery.
+    const late = scoreSeries(
+      make(m => 100 + 2 * noise(m) + (m >= 70 && m < 84 ? 150 : 0)),
+      window,
+    )!;
+    expect(late.recovered).toBeUndefined();
   });
 });

@@ -32,11 +32,22 @@ export interface ScoreSeriesOptions {
   k?: number;
   /** Default 6. */
   minBaselinePoints?: number;
+  /**
+   * Relative noise (robust sigma / |level|) of comparable series: the same metric on other
+   * entities (`pooledRelativeScale`). With a thin baseline (fewer than `minBaselinePoints`), the
+   * series' own MAD of two or three points is no estimate of its scale (it is 0 whenever two
+   * points happen to agree), so the scale is at least this share of the baseline level.
+   */
+  relativeScale?: number;
 }
 
 const MINUTE = 60_000;
-/** Fewest baseline points a thin series may be scored against. */
-const MIN_THIN_BASELINE = 3;
+/**
+ * Fewest baseline points a thin series may be scored against: two points give a level (their
+ * median) and, with the scale of comparable series (`relativeScale`), a band; one point gives no
+ * level that a single noisy interval could not move.
+ */
+const MIN_THIN_BASELINE = 2;
 
 const LABELS: Partial<Record<SeriesKind, string>> = {
   'log-errors': 'error log lines per interval',
@@ -132,6 +143,87 @@ function findRun(z: number[], from: number, k: number): Run | undefined {
   return { onset, end, peak, sustained, sign };
 }
 
+/** The baseline `scoreSeries` measures a series against, and where its incident window starts. */
+export interface SeriesBaseline {
+  /** Baseline values (finite), in time order. */
+  values: number[];
+  /** Start of the incident window the series is scored over. */
+  fromMs: number;
+  /** Fewer than `minBaselinePoints`: its own MAD is no reliable scale. */
+  thin: boolean;
+}
+
+/**
+ * Chooses the baseline of one series (see `ScoreSeriesOptions`): the points before the window;
+ * without enough of them, the points before the fallback split; for a thin series of a few coarse
+ * points, its first half, cut at the first point at or after `thinSplitMaxMs` (the alert) when
+ * that comes first: the alert asserts its symptom by then, so no point from then on is normal.
+ * Undefined when not even MIN_THIN_BASELINE points remain.
+ */
+export function seriesBaseline(
+  s: SeriesInput,
+  options: ScoreSeriesOptions,
+): SeriesBaseline | undefined {
+  const minBase = options.minBaselinePoints ?? 6;
+  let fromMs = options.fromMs;
+  let { baseline } = splitBaseline(
+    s,
+    options.baselineFromMs ?? -Infinity,
+    fromMs,
+  );
+  if (baseline.length < minBase && options.fallbackSplitMs !== undefined) {
+    fromMs = options.fallbackSplitMs;
+    baseline = splitBaseline(s, -Infinity, fromMs).baseline;
+    if (baseline.length < minBase) {
+      // A thin series (a few coarse points): its first half, ending by `thinSplitMaxMs`.
+      const maxMs = options.thinSplitMaxMs ?? fromMs;
+      const n = s.tsMs.length;
+      let split = n >> 1;
+      while (split > 0 && s.tsMs[split - 1] >= maxMs) split--;
+      if (split < MIN_THIN_BASELINE || split >= n) return undefined;
+      fromMs = s.tsMs[split];
+      baseline = splitBaseline(s, -Infinity, fromMs).baseline;
+      if (baseline.length < MIN_THIN_BASELINE) return undefined;
+    }
+  }
+  if (baseline.length < Math.min(minBase, MIN_THIN_BASELINE)) return undefined;
+  if (baseline.length < minBase && fromMs === options.fromMs) return undefined;
+  return { values: baseline, fromMs, thin: baseline.length < minBase };
+}
+
+/** Fewest comparable series a pooled relative scale is estimated from. */
+const MIN_POOLED_SERIES = 3;
+
+/**
+ * Relative noise of comparable series (the same metric on several entities), for scoring thin
+ * baselines: per series, the absolute differences of consecutive baseline points relative to the
+ * series' level; pooled over all series, their median times 1/(0.6745 * sqrt 2) estimates the
+ * standard deviation of independent noise relative to the level (the difference of two such
+ * points has sqrt 2 times their sigma, and a normal's median absolute value is 0.6745 sigma).
+ * Consecutive differences, not deviations from each series' median: with two or three points one
+ * deviation is 0 by construction. Undefined with fewer than MIN_POOLED_SERIES usable series: a
+ * fleet estimate needs a fleet.
+ */
+export function pooledRelativeScale(
+  baselines: ReadonlyArray<ReadonlyArray<number>>,
+): number | undefined {
+  const rel: number[] = [];
+  let used = 0;
+  for (const b of baselines) {
+    if (b.length < 2) continue;
+    const level = Math.abs(median(b));
+    if (!(level > 1e-9)) continue;
+    used++;
+    for (let i = 1; i < b.length; i++)
+      rel.push(Math.abs(b[i] - b[i - 1]) / level);
+  }
+  if (used < MIN_POOLED_SERIES) return undefined;
+  return median(rel) / (0.6745 * Math.SQRT2);
+}
+
+/** Normal points after an excursion that show it is over (one could be a lull in an ongoing fault). */
+const MIN_RECOVERY_POINTS = 2;
+
 /**
  * Scores one series. Returns undefined when the series has too little baseline or never leaves
  * its band in the incident window. The returned score is already weighted by how the deviation
@@ -142,32 +234,10 @@ export function scoreSeries(
   options: ScoreSeriesOptions,
 ): SeriesAnomaly | undefined {
   const k = options.k ?? 4;
-  const minBase = options.minBaselinePoints ?? 6;
   const kind: SeriesKind = s.kind ?? 'metric';
-  let fromMs = options.fromMs;
-  let { baseline } = splitBaseline(
-    s,
-    options.baselineFromMs ?? -Infinity,
-    fromMs,
-  );
-  if (baseline.length < minBase && options.fallbackSplitMs !== undefined) {
-    fromMs = options.fallbackSplitMs;
-    baseline = splitBaseline(s, -Infinity, fromMs).baseline;
-    // A thin series (a few coarse points): its first half, if it ends by `thinSplitMaxMs`.
-    const n = s.tsMs.length;
-    const half = n >> 1;
-    if (
-      baseline.length < minBase &&
-      half >= MIN_THIN_BASELINE &&
-      s.tsMs[half] <= (options.thinSplitMaxMs ?? fromMs)
-    ) {
-      fromMs = s.tsMs[half];
-      baseline = splitBaseline(s, -Infinity, fromMs).baseline;
-      if (baseline.length < MIN_THIN_BASELINE) return undefined;
-    } else if (baseline.length < minBase) return undefined;
-  }
-  if (baseline.length < Math.min(minBase, MIN_THIN_BASELINE)) return undefined;
-  if (baseline.length < minBase && fromMs === options.fromMs) return undefined;
+  const chosen = seriesBaseline(s, options);
+  if (!chosen) return undefined;
+  const { values: baseline, fromMs, thin } = chosen;
 
   const m = median(baseline);
   let meanAbs = 0;
@@ -176,6 +246,8 @@ export function scoreSeries(
   let sd = Math.max(MAD_SCALE * mad(baseline, m), 1.2533 * meanAbs * 0.5);
   if (isCount(kind)) sd = Math.max(sd, Math.sqrt(Math.max(m, 1)));
   else sd = Math.max(sd, 0.001 * Math.abs(m));
+  if (thin && options.relativeScale !== undefined)
+    sd = Math.max(sd, options.relativeScale * Math.abs(m));
 
   // Fast path: most series never leave their band; skip them before building anything.
   if (sd > 0) {
@@ -259,6 +331,16 @@ export function scoreSeries(
     sigmaStrength(sigmas, k) * persistence * reading.weight * effect;
   if (score <= 0) return undefined;
 
+  // Recovered: back within the band (as the run's end is judged) at every later point, for at
+  // least as long as the excursion lasted (a dip back of a point or two inside an ongoing fault is
+  // not a recovery) and for at least MIN_RECOVERY_POINTS points.
+  let recovered = false;
+  const after = z.length - 1 - end;
+  if (after >= MIN_RECOVERY_POINTS && ts[z.length - 1] - ts[end] >= runMs) {
+    recovered = true;
+    for (let j = end + 1; j < z.length && recovered; j++)
+      if (Math.abs(z[j]) >= k / 2) recovered = false;
+  }
   const tail = ts.slice(onset);
   const minutes = tail.map(t => (t - ts[onset]) / MINUTE);
   const label =
@@ -285,6 +367,7 @@ export function scoreSeries(
       Math.abs(m) > 1e-9 ? (peakValue - m) / Math.abs(m) : undefined,
     slopePerMin: slope(minutes, vs.slice(onset)),
     symptom: reading.symptom,
+    ...(recovered ? { recovered } : {}),
     summary: `${label} ${direction} to ${fmt(peakValue)} vs baseline ${fmt(
       m,
     )} (${sigmas.toFixed(

@@ -131,6 +131,12 @@ export interface SeriesAnomaly {
   /** Least-squares slope in the incident window, per minute (for leaks). */
   slopePerMin?: number;
   symptom: SymptomClass;
+  /**
+   * The excursion is over: every later point of the series is back within its band, for at least
+   * as long as the excursion lasted and at least two points. Absent when the series was still
+   * abnormal at its last point, or for detector windows (their series is not seen here).
+   */
+  recovered?: boolean;
   summary: string;
 }
 

@@ -426,6 +426,125 @@ describe('analyze', () => {
     );
   });
 
+  describe('thin baselines', () => {
+    /**
+     * Six 5-minute points from minute 65; the alert fires at minute 75, the third point: only two
+     * normal points come before it. `bad` replaces the values from `from` (a point index) on.
+     */
+    const coarse = (
+      ref: string,
+      base: number,
+      bad?: number,
+      from = 2,
+      metric = 'latency_avg_ms',
+    ): SeriesInput => ({
+      entityRef: ref,
+      metric,
+      tsMs: [65, 70, 75, 80, 85, 90].map(at),
+      values: [1.04, 0.96, 1.01, 0.99, 1.03, 0.97].map((f, i) =>
+        bad !== undefined && i >= from ? bad : base * f,
+      ),
+    });
+    const alert = {
+      entityRef: SHOP.storefront,
+      atMs: at(75),
+      title: 'storefront latency above its SLO',
+    };
+
+    it('ranks the deepest anomalous dependency first against two baseline points', () => {
+      const result = run({
+        alert,
+        series: [
+          coarse(SHOP.ordersDb, 10, 300),
+          coarse(SHOP.orders, 20, 320),
+          coarse(SHOP.checkout, 30, 330),
+          coarse(SHOP.gateway, 40, 340),
+          coarse(SHOP.storefront, 50, 350),
+          // Two baseline points that happen to agree (no own scale), then an ordinary wobble.
+          {
+            ...coarse(SHOP.search, 100),
+            values: [100, 100, 106, 97, 104, 101],
+          },
+          coarse(SHOP.searchDb, 5),
+        ],
+      });
+      expectEvidenceInvariant(result);
+      const named = result.hypotheses.filter(h => h.kind !== 'none');
+      expect(named[0]?.entityRef).toBe(SHOP.ordersDb);
+      // The wobble is within the noise of the same metric elsewhere: no hypothesis rests on it.
+      expect(named.map(h => h.entityRef)).not.toContain(SHOP.search);
+    });
+
+    it('still names an ongoing fault, with a baseline of two points', () => {
+      const result = run({
+        alert,
+        series: [
+          coarse(SHOP.ordersDb, 10, 300),
+          coarse(SHOP.orders, 20, 320),
+          coarse(SHOP.checkout, 30, 330),
+          coarse(SHOP.gateway, 40, 340),
+          coarse(SHOP.storefront, 50, 350),
+          coarse(SHOP.search, 100),
+          coarse(SHOP.searchDb, 5),
+        ],
+      });
+      expect(result.abstained).toBe(false);
+      expect(result.hypotheses[0].entityRef).toBe(SHOP.ordersDb);
+      expect(result.hypotheses[0].confidence).toBeGreaterThan(0.3);
+    });
+  });
+
+  describe('a self-recovering blip', () => {
+    const blip = (end: number) => [
+      series(SHOP.storefront, 'latency_p95_ms', 100, 5, (m, v) =>
+        m >= 73 && m < end ? v * 3 : undefined,
+      ),
+      series(SHOP.storefront, 'http_5xx_rate', 0.002, 0.0005),
+      series(SHOP.storefront, 'http_requests_total', 1000, 30),
+      ...healthyShop([SHOP.storefront]),
+    ];
+    const input = (end: number): Partial<AnalyzeInput> => ({
+      alert: {
+        entityRef: SHOP.storefront,
+        atMs: at(74),
+        title: 'storefront latency p95 above its SLO',
+      },
+      series: blip(end),
+      // Routine deploys around it, on services that stayed healthy.
+      changes: [
+        {
+          id: 'r1',
+          entityRef: SHOP.search,
+          kind: 'deploy',
+          tsMs: at(71),
+          version: 'v1.2.3',
+          author: 'ci-bot',
+        },
+        {
+          id: 'r2',
+          entityRef: SHOP.checkout,
+          kind: 'deploy',
+          tsMs: at(66),
+          version: 'v4.0.1',
+          author: 'ci-bot',
+        },
+      ],
+    });
+
+    it('abstains when it is over, with no change and no spread', () => {
+      const result = run(input(75));
+      expectEvidenceInvariant(result);
+      expect(result.abstained).toBe(true);
+      expect(result.hypotheses[0].kind).toBe('none');
+    });
+
+    it('names the same anomaly while it is still going on', () => {
+      const result = run(input(90));
+      expect(result.abstained).toBe(false);
+      expect(result.hypotheses[0].entityRef).toBe(SHOP.storefront);
+    });
+  });
+
   it('uses the first part of the window as baseline when there is no history before it', () => {
     const late = (s: SeriesInput): SeriesInput => ({
       ...s,
@@ -543,6 +662,7 @@ describe('analyze', () => {
       changeLikelihood: 0,
       alertRelated: 1,
       preexisting: 0,
+      transient: 0,
       score: 4,
     };
     expect(standsOut(base)).toBe(true);

@@ -9,9 +9,18 @@ import {
 } from '../correlate/align';
 import { assessChanges, type ChangeImpact } from '../correlate/changes';
 import { entityName, normalizeEntityRef } from '../correlate/refs';
-import { scoreSeries } from '../correlate/series';
+import {
+  pooledRelativeScale,
+  scoreSeries,
+  seriesBaseline,
+  type ScoreSeriesOptions,
+} from '../correlate/series';
 import { TopologyGraph } from '../correlate/topology';
-import type { EntityAnomaly, SeriesAnomaly } from '../correlate/types';
+import type {
+  EntityAnomaly,
+  SeriesAnomaly,
+  SeriesInput,
+} from '../correlate/types';
 import { blastRadius } from './blastRadius';
 import { calibrate, unexplainedScore } from './calibrate';
 import { classify, NETWORK_LOG, type Classification } from './classify';
@@ -180,8 +189,8 @@ function collectAnomalies(
     fromMs + (toMs - fromMs) / 3,
     Math.min(lead, fromMs + (toMs - fromMs) / 2 + opts.fallbackLeadMs),
   );
-  const out: SeriesAnomaly[] = [];
   const refs = new Map<string, string | undefined>();
+  const scoring: Array<{ s: SeriesInput; options: ScoreSeriesOptions }> = [];
   for (const s of input.series ?? []) {
     let ref = refs.get(s.entityRef);
     if (!refs.has(s.entityRef)) {
@@ -189,16 +198,42 @@ function collectAnomalies(
       refs.set(s.entityRef, ref);
     }
     if (!ref) continue;
-    const a = scoreSeries(ref === s.entityRef ? s : { ...s, entityRef: ref }, {
-      fromMs,
-      toMs,
-      baselineFromMs: input.baselineFromMs,
-      fallbackSplitMs,
-      thinSplitMaxMs: input.alert?.atMs,
-      preferEndAfterMs: input.alert
-        ? input.alert.atMs - opts.relevanceMs
-        : undefined,
-      k: opts.k,
+    scoring.push({
+      s: ref === s.entityRef ? s : { ...s, entityRef: ref },
+      options: {
+        fromMs,
+        toMs,
+        baselineFromMs: input.baselineFromMs,
+        fallbackSplitMs,
+        thinSplitMaxMs: input.alert?.atMs,
+        preferEndAfterMs: input.alert
+          ? input.alert.atMs - opts.relevanceMs
+          : undefined,
+        k: opts.k,
+      },
+    });
+  }
+  // Series with a thin baseline borrow the scale of comparable series: the same metric on the
+  // other entities (pooledRelativeScale), computed only for metrics that have a thin series.
+  const baselines = new Map<string, number[][]>();
+  const thinMetrics = new Set<string>();
+  for (const { s, options } of scoring) {
+    const b = seriesBaseline(s, options);
+    if (!b) continue;
+    const key = `${s.kind ?? 'metric'}|${s.metric}`;
+    if (b.thin) thinMetrics.add(key);
+    let list = baselines.get(key);
+    if (!list) baselines.set(key, (list = []));
+    list.push(b.values);
+  }
+  const relativeScale = new Map<string, number | undefined>();
+  for (const key of thinMetrics)
+    relativeScale.set(key, pooledRelativeScale(baselines.get(key) ?? []));
+  const out: SeriesAnomaly[] = [];
+  for (const { s, options } of scoring) {
+    const a = scoreSeries(s, {
+      ...options,
+      relativeScale: relativeScale.get(`${s.kind ?? 'metric'}|${s.metric}`),
     });
     if (a) out.push(a);
   }
@@ -332,10 +367,14 @@ function draftHypothesis(
  * 1. Series are scored against their baseline (median/MAD; the strongest abnormal run, preferring
  *    one still going on near the alert; onset = first point beyond k robust sigmas that stays
  *    abnormal) and merged with detector anomaly windows; per entity, the onset is the earliest
- *    strong anomaly, and the onset of the alert's symptom the start of its main excursion.
+ *    strong anomaly, and the onset of the alert's symptom the start of its main excursion. A thin
+ *    baseline (a few coarse points before the alert) is scored with at least the relative noise
+ *    of the same metric on the other entities (`pooledRelativeScale`).
  * 2. Each change gets a change-impact likelihood (timing, topology, history).
  * 3. Candidates (anomalous or changed entities) are scored (rank.ts), classified (classify.ts),
- *    calibrated with an explicit unexplained alternative (calibrate.ts).
+ *    calibrated with an explicit unexplained alternative (calibrate.ts). A candidate whose own
+ *    anomalies are over (recovered), with no likely change and no spread, is discounted
+ *    (`Candidate.transient`).
  * 4. It abstains (a first `none` hypothesis saying why) when the best confidence is below
  *    `minConfidence` and below the unexplained share and none of the first three candidates stands
  *    out (`standsOut`), or two strong candidates unrelated in the catalog each explain their own
@@ -439,7 +478,7 @@ export function analyze(input: AnalyzeInput): AnalyzeResult {
   const ev = new EvidenceRegistry();
   const drafts: Draft[] = [];
   for (const c of candidates) {
-    if (c.own <= 0 && c.changeLikelihood < 0.1) continue;
+    if (c.own <= 0 && c.transient <= 0 && c.changeLikelihood < 0.1) continue;
     const d = draftHypothesis(c, entities, impacts, ev, networkEntities);
     if (d.support.length) drafts.push(d); // the evidence invariant
   }
@@ -498,7 +537,11 @@ export function analyze(input: AnalyzeInput): AnalyzeResult {
       0,
     )}% that none of the candidates explains it) and explains ${(
       top.candidate.explained * 100
-    ).toFixed(0)}% of the anomaly strength`;
+    ).toFixed(0)}% of the anomaly strength${
+      top.candidate.transient >= 0.5
+        ? '; its anomalies were already over, with no change and no spread to other entities'
+        : ''
+    }`;
   } else {
     for (let j = 1; j < Math.min(drafts.length, 4); j++) {
       const a = top.candidate;

@@ -43,6 +43,63 @@ describe('rankCandidates', () => {
   });
 });
 
+describe('rankCandidates with a load rise that does not fail', () => {
+  it('does not credit a callee with its callers’ failures for its extra load alone', () => {
+    const graph = new TopologyGraph(shopTopology());
+    // search-db gets more requests (no caller saw them rise: a load root) but does not fail;
+    // search, a caller, fails from the same minute and the failure climbs to the storefront.
+    const rank = (dbFailure: number) =>
+      rankCandidates({
+        entities: new Map([
+          [SHOP.searchDb, entityAnomaly(SHOP.searchDb, 70, dbFailure, 0.9)],
+          [SHOP.search, entityAnomaly(SHOP.search, 70, 0.95)],
+          [SHOP.gateway, entityAnomaly(SHOP.gateway, 71, 0.9)],
+          [SHOP.storefront, entityAnomaly(SHOP.storefront, 72, 0.9)],
+        ]),
+        graph,
+        impacts: [],
+        alertEntityRef: SHOP.storefront,
+        slackMs: 60_000,
+      });
+    const quiet = rank(0).find(c => c.entityRef === SHOP.searchDb)!;
+    expect(quiet.loadRoot).toBe(true);
+    expect(quiet.explains).toEqual([]);
+    // The extra requests harmed nothing: no evidence of its own about the alert's symptom.
+    expect(quiet.own).toBe(0);
+    expect(rank(0)[0].entityRef).toBe(SHOP.search);
+    // Failing itself, it passes its failure on to its callers as any dependency does.
+    const failing = rank(0.9).find(c => c.entityRef === SHOP.searchDb)!;
+    expect(failing.explains).toContain(SHOP.search);
+  });
+});
+
+describe('rankCandidates with a surge where traffic enters', () => {
+  it('counts the load of a load root that harmed a callee or is the alert entity', () => {
+    const graph = new TopologyGraph(shopTopology());
+    const entities = new Map([
+      [SHOP.gateway, entityAnomaly(SHOP.gateway, 70, 0, 0.9)],
+      [SHOP.search, { ...entityAnomaly(SHOP.search, 70, 0.8, 0.8) }],
+    ]);
+    const rank = (alertEntityRef?: string) =>
+      rankCandidates({
+        entities,
+        graph,
+        impacts: [],
+        alertEntityRef,
+        slackMs: 60_000,
+      }).find(c => c.entityRef === SHOP.gateway)!;
+    // The gateway's extra traffic reached search, which fails under it.
+    const gw = rank();
+    expect(gw.loadRoot).toBe(true);
+    expect(gw.own).toBeCloseTo(0.9);
+    expect(gw.explains).toContain(SHOP.search);
+    // Alone (no callee hurt), it counts only when it is the alert entity itself.
+    entities.delete(SHOP.search);
+    expect(rank(SHOP.gateway).own).toBeCloseTo(0.9);
+    expect(rank().own).toBe(0);
+  });
+});
+
 describe('latencyShare', () => {
   const rise = new Map([
     [SHOP.ordersDb, new Map([['latency_p95_ms', 3]])],

@@ -1,7 +1,8 @@
 // Candidate root causes and their ranking score. A candidate is an anomalous entity or a changed
 // one. The score is log-linear (fixed weights, WEIGHTS) over:
 // - own: its anomaly strength (with an alert naming a symptom, that symptom counts fully and other
-//   deviations half; a load root counts its load increase);
+//   deviations half; a load root counts its load increase where it did harm), discounted by the
+//   share of it that is a transient already over when no change and no spread back it;
 // - explained: the share of the incident's anomaly mass it accounts for along the dependency graph
 //   (failures propagate to callers, load to callees), counting only entities whose onset is not
 //   before its own;
@@ -53,6 +54,12 @@ export interface Candidate {
   alertRelated: number;
   /** In [0, 1]: its symptom predates the alert entity's by more than propagation explains. */
   preexisting: number;
+  /**
+   * In [0, 1]: how far its own anomalies are a transient that is already over (recovered series,
+   * weighted by strength), counted only when nothing else backs it: no likely change and no
+   * anomaly that spread to other entities. `own` is already discounted by it.
+   */
+  transient: number;
   score: number;
 }
 
@@ -318,6 +325,28 @@ function alertSymptomOnsetOf(ctx: RankContext): {
   return { detected: false };
 }
 
+/**
+ * A change this likely backs a candidate on its own: the bar at which a change is named as the
+ * cause in statements (analyze.ts). Below it, a recovered anomaly is all the candidate has.
+ */
+const TRANSIENT_MAX_CHANGE = 0.3;
+
+/** Anomalies weaker than this are noise of the entity, not part of its symptom. */
+const TRANSIENT_MIN_SCORE = 0.1;
+
+/** Strength-weighted share of an entity's anomalies whose series have recovered, in [0, 1]. */
+export function recoveredShare(e: EntityAnomaly | undefined): number {
+  if (!e) return 0;
+  let all = 0;
+  let over = 0;
+  for (const a of e.anomalies) {
+    if (a.score < TRANSIENT_MIN_SCORE) continue;
+    all += a.score;
+    if (a.recovered) over += a.score;
+  }
+  return all > 0 ? over / all : 0;
+}
+
 /** Scores every candidate; the result is sorted best first. */
 export function rankCandidates(ctx: RankContext): Candidate[] {
   const { entities, graph, slackMs } = ctx;
@@ -391,7 +420,6 @@ export function rankCandidates(ctx: RankContext): Candidate[] {
     const matched = ctx.pathStrength?.get(ref);
     const relevantFailure =
       matched === undefined ? failure : Math.max(matched, 0.5 * failure);
-    const own = Math.max(relevantFailure, loadRoot ? load : 0);
     let onsetMs = change?.onsetMs;
     if (e)
       onsetMs = loadRoot
@@ -402,6 +430,13 @@ export function rankCandidates(ctx: RankContext): Candidate[] {
     let mass = relevant(ref) ? failure + (loadRoot ? load : 0) : 0;
     if (mass > 0) explainedMass.set(ref, mass);
     const explainsDepth: Array<[string, number]> = [];
+    // Failures travel to callers; extra load travels to callees. A load root that does not fail
+    // itself (nor changed) passes nothing on to its callers: their failures are not its doing.
+    const carries =
+      loadRoot && e
+        ? Math.max(Math.min(1, failure / PATH_MIN_FAILURE), changeLikelihood)
+        : 1;
+    let calleeFailure = 0;
     if (onsetMs !== undefined) {
       const dependents = graph.transitiveDependents(ref);
       const dependencies = graph.transitiveDependencies(ref);
@@ -411,11 +446,15 @@ export function rankCandidates(ctx: RankContext): Candidate[] {
         let m = 0;
         let depth = dependents.get(x);
         if (depth !== undefined)
-          m = ex.failure * (ctx.latencyAlert ? inheritedShare(ctx, ref, x) : 1);
+          m =
+            ex.failure *
+            carries *
+            (ctx.latencyAlert ? inheritedShare(ctx, ref, x) : 1);
         // Extra traffic only reaches callees whose own request volume rose too.
         if (loadRoot && dependencies.has(x) && ex.load >= 0.3) {
           m = ex.failure + ex.load;
           depth = dependencies.get(x);
+          calleeFailure = Math.max(calleeFailure, ex.failure);
         }
         if (m > 0 && depth !== undefined) {
           mass += m;
@@ -425,6 +464,26 @@ export function rankCandidates(ctx: RankContext): Candidate[] {
       }
     }
     explainsDepth.sort((a, b) => a[1] - b[1]);
+    // More requests are a cause only where they did harm: the entity fails under them (or
+    // changed), a callee they reached fails, or it is the alert entity (the alert asserts the
+    // harm). A rise in requests that hurt nothing (often a rarely called endpoint going from
+    // almost none to a few) is no evidence about the alert's symptom.
+    const loadHarm = loadRoot
+      ? Math.max(
+          carries,
+          ref === ctx.alertEntityRef ? 1 : 0,
+          Math.min(1, calleeFailure / PATH_MIN_FAILURE),
+        )
+      : 0;
+    const rawOwn = Math.max(relevantFailure, load * loadHarm);
+    // A self-recovering blip: with no change that explains it and no spread along the graph,
+    // anomalies that are already over are no sign of a cause still at work. Its own strength is
+    // discounted by the recovered share, so a hypothesis resting only on them cannot stand out.
+    const transient =
+      changeLikelihood < TRANSIENT_MAX_CHANGE && !explainsDepth.length
+        ? recoveredShare(e)
+        : 0;
+    const own = rawOwn * (1 - transient);
     const explained = totalMass > 0 ? Math.min(1, mass / totalMass) : 0;
 
     let victimOf: Candidate['victimOf'];
@@ -520,6 +579,7 @@ export function rankCandidates(ctx: RankContext): Candidate[] {
       changeLikelihood,
       alertRelated,
       preexisting,
+      transient,
       score,
     });
   }
