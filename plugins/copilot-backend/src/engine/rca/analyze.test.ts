@@ -450,16 +450,20 @@ describe('analyze', () => {
       atMs: at(75),
       title: 'storefront latency above its SLO',
     };
+    /** orders-db fails at the third point; its callers up to the storefront follow. */
+    const failingChain = () => [
+      coarse(SHOP.ordersDb, 10, 300),
+      coarse(SHOP.orders, 20, 320),
+      coarse(SHOP.checkout, 30, 330),
+      coarse(SHOP.gateway, 40, 340),
+      coarse(SHOP.storefront, 50, 350),
+    ];
 
     it('ranks the deepest anomalous dependency first against two baseline points', () => {
       const result = run({
         alert,
         series: [
-          coarse(SHOP.ordersDb, 10, 300),
-          coarse(SHOP.orders, 20, 320),
-          coarse(SHOP.checkout, 30, 330),
-          coarse(SHOP.gateway, 40, 340),
-          coarse(SHOP.storefront, 50, 350),
+          ...failingChain(),
           // Two baseline points that happen to agree (no own scale), then an ordinary wobble.
           {
             ...coarse(SHOP.search, 100),
@@ -479,11 +483,7 @@ describe('analyze', () => {
       const result = run({
         alert,
         series: [
-          coarse(SHOP.ordersDb, 10, 300),
-          coarse(SHOP.orders, 20, 320),
-          coarse(SHOP.checkout, 30, 330),
-          coarse(SHOP.gateway, 40, 340),
-          coarse(SHOP.storefront, 50, 350),
+          ...failingChain(),
           coarse(SHOP.search, 100),
           coarse(SHOP.searchDb, 5),
         ],
