@@ -35,6 +35,15 @@ export interface Config {
         /** Unit of the `latency` group (default ms). */
         latencyUnit?: 's' | 'ms' | 'us';
       }>;
+      /**
+       * Cumulative counters and histograms become per-interval deltas; per backend process this many
+       * series are remembered (default 200000, the stalest evicted) and a series idle this long is
+       * forgotten (default 60 minutes). Either starts again from a baseline point.
+       */
+      cumulative?: {
+        maxSeries?: number;
+        maxIdleMinutes?: number;
+      };
       /** The raw sample kept of log lines (the rest is aggregated into templates and rollups). */
       sampling?: {
         /** Lines kept per entity, minute and template (default 3). */

@@ -82,4 +82,29 @@ describe('readCopilotConfig', () => {
       ),
     ).toThrow("copilot.analysis.scope must be 'neighbourhood' or 'all'");
   });
+
+  it('reads the cumulative-to-delta limits', () => {
+    expect(readCopilotConfig(new ConfigReader({})).ingest.cumulative).toEqual({
+      maxSeries: 200_000,
+      maxIdleMs: 3_600_000,
+    });
+    expect(
+      readCopilotConfig(
+        new ConfigReader({
+          copilot: {
+            ingest: { cumulative: { maxSeries: 5000, maxIdleMinutes: 15 } },
+          },
+        }),
+      ).ingest.cumulative,
+    ).toEqual({ maxSeries: 5000, maxIdleMs: 900_000 });
+    expect(() =>
+      readCopilotConfig(
+        new ConfigReader({
+          copilot: { ingest: { cumulative: { maxSeries: -1 } } },
+        }),
+      ),
+    ).toThrow(
+      /copilot\.ingest\.cumulative\.maxSeries must be a positive number/,
+    );
+  });
 });

@@ -18,6 +18,10 @@ import {
   readRemediationConfig,
   type RemediationConfig,
 } from './remediation/config';
+import {
+  DEFAULT_MAX_CUMULATIVE_SERIES,
+  DEFAULT_MAX_IDLE_MS,
+} from './engine/ingest/cumulative';
 
 export interface CopilotConfig {
   bus: {
@@ -36,6 +40,8 @@ export interface CopilotConfig {
     profiles: LineProfile[];
     sampling: SamplingOptions & { retentionMs: number };
     novelty: NoveltyOptions;
+    /** Cumulative-to-delta state: series remembered, and how long an idle one is kept. */
+    cumulative: { maxSeries: number; maxIdleMs: number };
   };
   signals: { retentionMs: number };
   rollups: { retentionMs: number };
@@ -170,6 +176,19 @@ export function readCopilotConfig(config: Config): CopilotConfig {
             c?.getOptionalNumber('ingest.sampling.retentionHours'),
             48,
           ) * 3_600_000,
+      },
+      cumulative: {
+        maxSeries: positive(
+          'ingest.cumulative.maxSeries',
+          c?.getOptionalNumber('ingest.cumulative.maxSeries'),
+          DEFAULT_MAX_CUMULATIVE_SERIES,
+        ),
+        maxIdleMs:
+          positive(
+            'ingest.cumulative.maxIdleMinutes',
+            c?.getOptionalNumber('ingest.cumulative.maxIdleMinutes'),
+            DEFAULT_MAX_IDLE_MS / 60_000,
+          ) * 60_000,
       },
       novelty: {
         warmupLines: positive(

@@ -35,6 +35,7 @@ import { TriageStage } from './pipeline/TriageStage';
 import { AlertService } from './pipeline/AlertService';
 import { TemplateMiningService } from './pipeline/TemplateMiningService';
 import { SloService } from './slo/SloService';
+import { CumulativeToDelta } from './engine/ingest/cumulative';
 import { TemplateStore } from './stores/TemplateStore';
 import { RollupStore } from './stores/RollupStore';
 import { AnomalyStore } from './stores/AnomalyStore';
@@ -131,6 +132,7 @@ export const copilotPlugin = createBackendPlugin({
             sampling: config.ingest.sampling,
             profiles: config.ingest.profiles,
           }),
+          cumulative: new CumulativeToDelta(config.ingest.cumulative),
         });
         const triage = TriageStage.create({
           signals,

@@ -113,7 +113,7 @@ interface SeriesState<T> {
 type Subtract<T> = (cur: T, prev: T) => T | undefined | null;
 
 export const DEFAULT_MAX_CUMULATIVE_SERIES = 200_000;
-const DEFAULT_MAX_IDLE_MS = 3600_000;
+export const DEFAULT_MAX_IDLE_MS = 3600_000;
 const DEFAULT_MAX_FUTURE_MS = 5 * 60_000;
 const SWEEP_EVERY_MS = 1000;
 
