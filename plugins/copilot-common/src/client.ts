@@ -2,6 +2,7 @@ import type {
   Anomaly,
   CreateIncidentRequest,
   UpdateIncidentRequest,
+  SloReport,
   DetectionStatus,
   IncidentEvidence,
   Task,
@@ -76,6 +77,8 @@ export interface CopilotApi {
   createIncident(request: CreateIncidentRequest): Promise<Incident>;
   /** Changes the status and records the resolution (and confirmed root cause) of an incident. */
   updateIncident(id: string, request: UpdateIncidentRequest): Promise<Incident>;
+  /** The SLOs the entity declares, each with its SLI, error budget left and 1 h burn rate, as of `at` (default now). */
+  getSlos(entityRef: string, at?: string): Promise<{ items: SloReport[] }>;
   /** Anomaly windows found by the detectors, newest first. */
   listAnomalies(options?: {
     entityRef?: string;
@@ -199,6 +202,15 @@ export class CopilotClient implements CopilotApi, CopilotKnowledgeApi {
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(request),
     });
+  }
+
+  async getSlos(
+    entityRef: string,
+    at?: string,
+  ): Promise<{ items: SloReport[] }> {
+    const query = new URLSearchParams({ entity: entityRef });
+    if (at) query.set('at', at);
+    return this.request<{ items: SloReport[] }>(`/slo?${query}`);
   }
 
   async listAnomalies(

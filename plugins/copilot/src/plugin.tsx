@@ -53,6 +53,20 @@ export const entityIncidentsContent = EntityContentBlueprint.make({
   },
 });
 
+/** The entity page's Reliability tab, on entities that declare SLOs (`copilot.dev/slo`). */
+export const entityReliabilityContent = EntityContentBlueprint.make({
+  name: 'reliability',
+  params: {
+    path: 'reliability',
+    title: 'Reliability',
+    filter: entity => Boolean(entity.metadata.annotations?.['copilot.dev/slo']),
+    loader: () =>
+      import('./components/EntityReliabilityContent').then(m => (
+        <m.EntityReliabilityContent />
+      )),
+  },
+});
+
 /**
  * The DevOps Copilot frontend plugin.
  * @public
@@ -62,6 +76,11 @@ export const copilotPlugin = createFrontendPlugin({
   title: 'Copilot',
   icon: <CopilotIcon />,
   info: { packageJson: () => import('../package.json') },
-  extensions: [copilotApi, copilotPage, entityIncidentsContent],
+  extensions: [
+    copilotApi,
+    copilotPage,
+    entityIncidentsContent,
+    entityReliabilityContent,
+  ],
   routes: { root: rootRouteRef },
 });

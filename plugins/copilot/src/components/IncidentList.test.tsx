@@ -36,6 +36,7 @@ function fakeApi(list: CopilotApi['listIncidents']): CopilotApi {
     getIncident: jest.fn(async () => incident()),
     createIncident: jest.fn(async () => incident()),
     updateIncident: jest.fn(async () => incident()),
+    getSlos: jest.fn(async () => ({ items: [] })),
     listAnomalies: jest.fn(async () => ({
       items: [
         {
