@@ -490,6 +490,47 @@ describe('knowledge routes', () => {
       .get('/api/copilot/v1/search')
       .query({ q: 'elasticsearch heap' });
     expect(search.body.items[0]).toMatchObject({ kind: 'incident' });
+
+    // Resolving it with what fixed it and the confirmed cause re-indexes the document.
+    const resolved = await request(server)
+      .patch(`/api/copilot/v1/incidents/${opened.body.id}`)
+      .send({
+        status: 'resolved',
+        resolution: {
+          summary:
+            'Raised the JVM heap of the search cluster to 8 GiB and rolled the data nodes.',
+          rootCause: {
+            entityRef: 'component:default/search-service',
+            kind: 'resource_saturation',
+          },
+        },
+      });
+    expect(resolved.status).toBe(200);
+    let hits: Array<{ kind: string; headingPath: string[]; text: string }> = [];
+    for (let i = 0; i < 50 && hits.length === 0; i++) {
+      await new Promise(r => setTimeout(r, 50));
+      hits = (
+        await request(server)
+          .get('/api/copilot/v1/search')
+          .query({ q: 'jvm heap data nodes 8 GiB' })
+      ).body.items.filter((h: { text: string }) => /8 GiB/.test(h.text));
+    }
+    expect(hits[0]).toMatchObject({ kind: 'incident' });
+    expect(hits[0].headingPath.at(-1)).toBe('Resolution');
+    const doc = (
+      await request(server)
+        .get('/api/copilot/v1/docs')
+        .query({ kind: 'incident' })
+    ).body.items;
+    expect(doc).toHaveLength(1);
+    const chunks = (
+      await request(server)
+        .get(`/api/copilot/v1/docs/${doc[0].id}`)
+        .query({ include: 'chunks' })
+    ).body.chunks.map((c: { text: string }) => c.text);
+    expect(chunks.join('\n')).toMatch(
+      /Confirmed: resource saturation on component:default\/search-service\./,
+    );
   });
 
   it('answers with the configured LLM over HTTP when its citations verify', async () => {
