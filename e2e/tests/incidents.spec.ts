@@ -71,10 +71,28 @@ test('a guest sees the incident the copilot opened, on the entity Incidents tab'
     fullPage: true,
   });
 
+  // The Reliability tab: payments-service declares SLOs; the simulated traffic gives them an SLI.
+  await page
+    .getByRole('navigation', { name: 'Content navigation' })
+    .getByRole('link', { name: 'Reliability' })
+    .click();
+  await expect(page).toHaveURL(/\/reliability$/);
+  const availability = page
+    .getByTestId('copilot-slo')
+    .filter({ hasText: /^availability/ });
+  await expect(availability).toContainText(/SLI \d+\.\d+%/, {
+    timeout: 60_000,
+  });
+  await expect(availability).toContainText(/error budget (left|overspent)/);
+  await page.screenshot({
+    path: testInfo.outputPath('04-entity-reliability.png'),
+    fullPage: true,
+  });
+
   await page.goto('/copilot');
   await expect(page.getByTestId('copilot-incident-row').first()).toBeVisible();
   await page.screenshot({
-    path: testInfo.outputPath('04-copilot-page.png'),
+    path: testInfo.outputPath('05-copilot-page.png'),
     fullPage: true,
   });
 });

@@ -294,6 +294,8 @@ export interface SloReport {
   good?: number;
   total?: number;
   sli?: number;
+  /** Minutes of the window that had data: fewer than the window holds on a new install or after gaps. */
+  minutesWithData?: number;
   /** `1 - (1 - sli) / (1 - objective)`: 1 untouched, 0 spent, negative overspent. */
   errorBudgetRemaining?: number;
   /** Error rate of the last hour over the allowed one (1 = on pace to spend exactly the budget). */

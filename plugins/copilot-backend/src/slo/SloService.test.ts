@@ -148,6 +148,7 @@ describe('SloService', () => {
         objective: 0.999,
         source: 'metric:http_5xx_rate x http_requests_total',
         total: 144000,
+        minutesWithData: 1440,
         window: '1d',
         windowTo: new Date(END).toISOString(),
       });
@@ -175,11 +176,21 @@ describe('SloService', () => {
       expect(l.burnRate1h).toBeCloseTo(1 / 0.05, 6);
       // orders-db: 72 of 2880 minutes over 50; no share given -> 99% of minutes.
       const d = by(db, 'query_ms');
-      expect(d).toMatchObject({ objective: 0.99, good: 2808, total: 2880 });
+      expect(d).toMatchObject({
+        objective: 0.99,
+        good: 2808,
+        total: 2880,
+        minutesWithData: 2880,
+      });
       expect(d.errorBudgetRemaining).toBeCloseTo(1 - 0.025 / 0.01, 6);
       // worker: from logs; no data for throughput.
       const k = by(worker, 'availability');
-      expect(k).toMatchObject({ source: 'logs', total: 288000, good: 286560 });
+      expect(k).toMatchObject({
+        source: 'logs',
+        total: 288000,
+        good: 286560,
+        minutesWithData: 1440,
+      });
       expect(k.errorBudgetRemaining).toBeCloseTo(0.5, 9);
       const t = by(worker, 'throughput');
       expect(t.sli).toBeUndefined();

@@ -30,6 +30,8 @@ interface Totals {
   good: number;
   total: number;
   source: string;
+  /** Minutes of the window with data. */
+  minutes: number;
 }
 
 /**
@@ -122,6 +124,7 @@ export class SloService {
     report.source = all.source;
     report.good = round(all.good);
     report.total = round(all.total);
+    report.minutesWithData = all.minutes;
     report.sli = sli;
     report.errorBudgetRemaining = errorBudgetRemaining(sli, objective);
     const lastHour = await totals(Math.max(fromMs, atMs - HOUR));
@@ -150,6 +153,7 @@ export class SloService {
         good: share * own.minutes,
         total: own.minutes,
         source: `metric:${name}`,
+        minutes: own.minutes,
       };
     }
     if (!AVAILABILITY_NAMES.test(name)) return undefined;
@@ -168,6 +172,7 @@ export class SloService {
             good: w.total - bad,
             total: w.total,
             source: `metric:${errors} x ${requests}`,
+            minutes: w.minutes,
           };
         }
       }
@@ -183,6 +188,7 @@ export class SloService {
           good: share * alone.minutes,
           total: alone.minutes,
           source: `metric:${errors}`,
+          minutes: alone.minutes,
         };
       }
     }
@@ -192,6 +198,7 @@ export class SloService {
         good: logs.lines - logs.errors,
         total: logs.lines,
         source: 'logs',
+        minutes: logs.minutes,
       };
     return undefined;
   }
@@ -213,7 +220,12 @@ export class SloService {
       threshold: { comparator: spec.comparator!, value: spec.threshold! },
     });
     if (t.minutes === 0) return undefined;
-    return { good: t.good, total: t.minutes, source: `metric:${spec.name}` };
+    return {
+      good: t.good,
+      total: t.minutes,
+      source: `metric:${spec.name}`,
+      minutes: t.minutes,
+    };
   }
 }
 

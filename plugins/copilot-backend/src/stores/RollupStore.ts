@@ -862,7 +862,7 @@ export class RollupStore {
     entityRef: string;
     fromMs: number;
     toMs: number;
-  }): Promise<{ lines: number; errors: number }> {
+  }): Promise<{ lines: number; errors: number; minutes: number }> {
     const row: Record<string, unknown> | undefined = await this.db(
       'log_rollups',
     )
@@ -871,6 +871,7 @@ export class RollupStore {
       .where('minute', '<', new Date(options.toMs))
       .select(
         this.db.raw('coalesce(sum(count), 0) as lines'),
+        this.db.raw('count(distinct minute) as minutes'),
         this.db.raw(
           "coalesce(sum(case when level in ('error', 'fatal') then count else 0 end), 0) as errors",
         ),
@@ -879,6 +880,7 @@ export class RollupStore {
     return {
       lines: Number(row?.lines ?? 0),
       errors: Number(row?.errors ?? 0),
+      minutes: Number(row?.minutes ?? 0),
     };
   }
 

@@ -24,9 +24,10 @@ const reports: SloReport[] = [
     objective: 0.999,
     window: '30d',
     source: 'metric:http_5xx_rate x http_requests_total',
-    good: 99950,
+    good: 99950.4,
     total: 100000,
     sli: 0.9995,
+    minutesWithData: 600,
     errorBudgetRemaining: 0.5,
     burnRate1h: 20,
   },
@@ -78,7 +79,9 @@ describe('EntityReliabilityContent', () => {
     expect(api.getSlos).toHaveBeenCalledWith('component:default/checkout');
     expect(cards).toHaveLength(3);
     expect(cards[0]).toHaveTextContent(/99\.90% good over 30d/);
-    expect(cards[0]).toHaveTextContent(/SLI 99\.950% \(99950 good of 100000\)/);
+    expect(cards[0]).toHaveTextContent(
+      /SLI 99\.950% \(99,950 good of 100,000\) · 10\.0 hours of data in the 30d window/,
+    );
     expect(cards[0]).toHaveTextContent(/50% of the error budget left/);
     expect(cards[0]).toHaveTextContent(/20\.0x: page now/);
     expect(cards[1]).toHaveTextContent(

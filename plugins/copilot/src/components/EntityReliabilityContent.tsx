@@ -12,6 +12,16 @@ import type { SloReport } from '@devops-copilot/backstage-plugin-copilot-common'
 import { copilotApiRef } from '../api';
 
 const pct = (v: number, digits = 2) => `${(v * 100).toFixed(digits)}%`;
+const count = (v?: number) => Math.round(v ?? 0).toLocaleString('en-US');
+const windowMinutes = (r: SloReport) =>
+  (Date.parse(r.windowTo) - Date.parse(r.windowFrom)) / 60_000;
+
+/** `47 minutes`, `5.2 hours`, `3.1 days`. */
+function durationText(minutes: number): string {
+  if (minutes < 120) return `${minutes} minutes`;
+  if (minutes < 2 * 1440) return `${(minutes / 60).toFixed(1)} hours`;
+  return `${(minutes / 1440).toFixed(1)} days`;
+}
 
 /** What an SLO asks for, in words: `99.9% good over 30d` or `latency_p95_ms < 300 in 99% of minutes over 7d`. */
 function objectiveText(r: SloReport): string {
@@ -49,8 +59,14 @@ function SloCard(props: { report: SloReport }) {
       ) : (
         <>
           <Typography variant="body1">
-            SLI {pct(r.sli, 3)} ({r.good} good of {r.total}
+            SLI {pct(r.sli, 3)} ({count(r.good)} good of {count(r.total)}
             {r.type === 'threshold' ? ' minutes' : ''})
+            {r.minutesWithData !== undefined &&
+            r.minutesWithData < windowMinutes(r)
+              ? ` · ${durationText(r.minutesWithData)} of data in the ${
+                  r.window
+                } window`
+              : ''}
           </Typography>
           {budget !== undefined && (
             <>
