@@ -43,6 +43,11 @@ export interface IngestResult {
   rejected: number;
   /** Signals accepted but not attributed to a catalog entity (kept, never dropped). */
   unresolved: number;
+  /**
+   * Points of metrics labelled `temporality: cumulative` kept only as their series' baseline (a first
+   * point, or one out of order): the next point's delta is stored. Not errors; absent when none.
+   */
+  withheld?: number;
   errors: IngestItemError[];
   /** Incidents the ingest opened or updated (Alertmanager webhooks, detectors). */
   incidents?: string[];

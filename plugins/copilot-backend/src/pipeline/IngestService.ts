@@ -115,6 +115,7 @@ export class IngestService {
     const now = options.now ?? new Date();
     const { index } = await this.catalog.get(now.getTime());
     const errors: IngestItemError[] = [];
+    let withheld = 0;
     const good: AttributedSignal[] = [];
     items.forEach((item, i) => {
       const candidate =
@@ -167,6 +168,7 @@ export class IngestService {
         labels,
       });
       if (signal) good.push(signal);
+      else withheld++;
     });
     const novelTemplates = await this.serially(() => this.commit(good, now));
     const entityRefs = [
@@ -193,6 +195,7 @@ export class IngestService {
       accepted: good.length,
       rejected: rejectedIndexes.size,
       unresolved: good.filter(g => !g.entityRef).length,
+      ...(withheld > 0 ? { withheld } : {}),
       errors,
     };
     if (result.unresolved > 0) {

@@ -55,6 +55,7 @@ export async function ingestNdjson(
     const r = await ingest.ingest(items);
     total.accepted += r.accepted;
     total.unresolved += r.unresolved;
+    if (r.withheld) total.withheld = (total.withheld ?? 0) + r.withheld;
     for (const e of r.errors)
       total.errors.push({ ...e, index: lineNumbers[e.index] });
     items = [];

@@ -202,7 +202,12 @@ describe('cumulative OTLP metrics through POST /v1/otlp/v1/metrics', () => {
           ]),
         );
       expect(json.status).toBe(202);
-      expect(json.body).toMatchObject({ accepted: 5, rejected: 0 });
+      // The first payments_total point is its baseline: withheld, not accepted, not an error.
+      expect(json.body).toMatchObject({
+        accepted: 5,
+        rejected: 0,
+        withheld: 1,
+      });
       expect((await rollup('payments_total')).map(c => c.sum)).toEqual([
         30, 30,
       ]);
