@@ -3,32 +3,11 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import request from 'supertest';
 import { mulberry32 } from '../engine/detect/stats';
 import { copilotPlugin } from '../plugin';
+import { catalogEntity, waitForAnalysis } from '../__testUtils__/backend';
 
 jest.setTimeout(60_000);
 
 const MINUTE = 60_000;
-
-/** A three-tier shop: checkout -> payments -> orders-db. */
-const entity = (
-  kind: string,
-  name: string,
-  dependsOn: string[] = [],
-  type = 'service',
-) => ({
-  apiVersion: 'backstage.io/v1alpha1',
-  kind,
-  metadata: { name, namespace: 'default' },
-  spec: {
-    type,
-    owner: `group:default/team-${name}`,
-    lifecycle: 'production',
-    dependsOn,
-  },
-  relations: [
-    ...dependsOn.map(targetRef => ({ type: 'dependsOn', targetRef })),
-    { type: 'ownedBy', targetRef: `group:default/team-${name}` },
-  ],
-});
 
 /**
  * Three hours of signals: the database slows down 12 minutes before the end, its callers' latency and
@@ -84,9 +63,13 @@ describe('POST /v1/incidents/:id/analyze', () => {
         }),
         catalogServiceMock.factory({
           entities: [
-            entity('Component', 'checkout', ['component:default/payments']),
-            entity('Component', 'payments', ['resource:default/orders-db']),
-            entity('Resource', 'orders-db', [], 'database'),
+            catalogEntity('Component', 'checkout', [
+              'component:default/payments',
+            ]),
+            catalogEntity('Component', 'payments', [
+              'resource:default/orders-db',
+            ]),
+            catalogEntity('Resource', 'orders-db'),
           ],
         }),
       ],
@@ -177,9 +160,13 @@ describe('POST /v1/incidents/:id/analyze', () => {
         mockServices.rootConfig.factory({ data: {} }),
         catalogServiceMock.factory({
           entities: [
-            entity('Component', 'checkout', ['component:default/payments']),
-            entity('Component', 'payments', ['resource:default/orders-db']),
-            entity('Resource', 'orders-db', [], 'database'),
+            catalogEntity('Component', 'checkout', [
+              'component:default/payments',
+            ]),
+            catalogEntity('Component', 'payments', [
+              'resource:default/orders-db',
+            ]),
+            catalogEntity('Resource', 'orders-db'),
           ],
         }),
       ],
@@ -195,14 +182,7 @@ describe('POST /v1/incidents/:id/analyze', () => {
         entityRef: 'component:default/checkout',
         openedAt: new Date(endMs - 8 * MINUTE).toISOString(),
       });
-    let analysis: any;
-    for (let i = 0; i < 100 && !analysis; i++) {
-      const res = await request(server).get(
-        `/api/copilot/v1/incidents/${opened.body.id}`,
-      );
-      analysis = res.body.analysis;
-      if (!analysis) await new Promise(r => setTimeout(r, 100));
-    }
+    const analysis = await waitForAnalysis(server, opened.body.id);
     expect(analysis?.hypotheses[0]?.entityRef).toBe(
       'resource:default/orders-db',
     );

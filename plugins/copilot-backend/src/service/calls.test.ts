@@ -3,26 +3,11 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import request from 'supertest';
 import { mulberry32 } from '../engine/detect/stats';
 import { copilotPlugin } from '../plugin';
+import { catalogEntity, waitForAnalysis } from '../__testUtils__/backend';
 
 jest.setTimeout(60_000);
 
 const MINUTE = 60_000;
-
-const entity = (kind: string, name: string, dependsOn: string[] = []) => ({
-  apiVersion: 'backstage.io/v1alpha1',
-  kind,
-  metadata: { name, namespace: 'default' },
-  spec: {
-    type: kind === 'Resource' ? 'database' : 'service',
-    owner: `group:default/team-${name}`,
-    lifecycle: 'production',
-    dependsOn,
-  },
-  relations: [
-    ...dependsOn.map(targetRef => ({ type: 'dependsOn', targetRef })),
-    { type: 'ownedBy', targetRef: `group:default/team-${name}` },
-  ],
-});
 
 /**
  * The catalog says checkout -> payments, and nothing about payments' database; the servicegraph
@@ -90,9 +75,11 @@ describe('observed calls', () => {
         }),
         catalogServiceMock.factory({
           entities: [
-            entity('Component', 'checkout', ['component:default/payments']),
-            entity('Component', 'payments'),
-            entity('Resource', 'orders-db'),
+            catalogEntity('Component', 'checkout', [
+              'component:default/payments',
+            ]),
+            catalogEntity('Component', 'payments'),
+            catalogEntity('Resource', 'orders-db'),
           ],
         }),
       ],
@@ -120,12 +107,7 @@ describe('observed calls', () => {
           to: new Date(endMs).toISOString(),
         },
       });
-    let analysis: any;
-    for (let i = 0; i < 200 && !analysis; i++) {
-      const res = await request(server).get(`/api/copilot/v1/incidents/${id}`);
-      analysis = res.body.analysis;
-      if (!analysis) await new Promise(r => setTimeout(r, 50));
-    }
+    const analysis = await waitForAnalysis(server, id);
     expect(analysis.hypotheses[0].entityRef).toBe('resource:default/orders-db');
     const payments = analysis.blastRadius.impacted.find(
       (e: { entityRef: string }) =>

@@ -8,6 +8,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import request from 'supertest';
 import { mulberry32 } from '../engine/detect/stats';
 import { copilotPlugin } from '../plugin';
+import { catalogEntity } from '../__testUtils__/backend';
 
 jest.setTimeout(90_000);
 
@@ -15,31 +16,10 @@ const MINUTE = 60_000;
 const RESPONDER = 'user:default/responder';
 const VISITOR = 'user:default/visitor';
 
-const entity = (
-  kind: string,
-  name: string,
-  dependsOn: string[] = [],
-  type = 'service',
-) => ({
-  apiVersion: 'backstage.io/v1alpha1',
-  kind,
-  metadata: { name, namespace: 'default' },
-  spec: {
-    type,
-    owner: `group:default/team-${name}`,
-    lifecycle: 'production',
-    dependsOn,
-  },
-  relations: [
-    ...dependsOn.map(targetRef => ({ type: 'dependsOn', targetRef })),
-    { type: 'ownedBy', targetRef: `group:default/team-${name}` },
-  ],
-});
-
 const catalog = [
-  entity('Component', 'checkout', ['component:default/payments']),
-  entity('Component', 'payments', ['resource:default/orders-db']),
-  entity('Resource', 'orders-db', [], 'database'),
+  catalogEntity('Component', 'checkout', ['component:default/payments']),
+  catalogEntity('Component', 'payments', ['resource:default/orders-db']),
+  catalogEntity('Resource', 'orders-db'),
 ];
 
 /** The database slows down at `faultAt` after a config change on it; its callers follow a minute later. */

@@ -3,35 +3,11 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import request from 'supertest';
 import { mulberry32 } from '../engine/detect/stats';
 import { copilotPlugin } from '../plugin';
+import { catalogEntity, waitForAnalysis } from '../__testUtils__/backend';
 
 jest.setTimeout(60_000);
 
 const MINUTE = 60_000;
-
-const entity = (
-  kind: string,
-  name: string,
-  dependsOn: string[] = [],
-  slo?: string,
-) => ({
-  apiVersion: 'backstage.io/v1alpha1',
-  kind,
-  metadata: {
-    name,
-    namespace: 'default',
-    ...(slo ? { annotations: { 'copilot.dev/slo': slo } } : {}),
-  },
-  spec: {
-    type: kind === 'Resource' ? 'database' : 'service',
-    owner: `group:default/team-${name}`,
-    lifecycle: 'production',
-    dependsOn,
-  },
-  relations: [
-    ...dependsOn.map(targetRef => ({ type: 'dependsOn', targetRef })),
-    { type: 'ownedBy', targetRef: `group:default/team-${name}` },
-  ],
-});
 
 /** Three hours: orders-db slows down 12 minutes before the end; checkout's errors follow. */
 function signals(endMs: number) {
@@ -68,14 +44,21 @@ describe('SLOs', () => {
         }),
         catalogServiceMock.factory({
           entities: [
-            entity(
+            catalogEntity(
               'Component',
               'checkout',
               ['component:default/payments'],
-              'availability: 99.9% over 1d; latency_p95_ms < 300 over 1d',
+              {
+                annotations: {
+                  'copilot.dev/slo':
+                    'availability: 99.9% over 1d; latency_p95_ms < 300 over 1d',
+                },
+              },
             ),
-            entity('Component', 'payments', ['resource:default/orders-db']),
-            entity('Resource', 'orders-db'),
+            catalogEntity('Component', 'payments', [
+              'resource:default/orders-db',
+            ]),
+            catalogEntity('Resource', 'orders-db'),
           ],
         }),
       ],
@@ -143,12 +126,7 @@ describe('SLOs', () => {
         },
       });
     expect(started.status).toBe(202);
-    let analysis: any;
-    for (let i = 0; i < 200 && !analysis; i++) {
-      const res = await request(server).get(`/api/copilot/v1/incidents/${id}`);
-      analysis = res.body.analysis;
-      if (!analysis) await new Promise(r => setTimeout(r, 50));
-    }
+    const analysis = await waitForAnalysis(server, id);
     // checkout is the root or depends on it: its SLO is in the blast radius either way.
     expect(analysis.blastRadius.rootEntityRef).toMatch(
       /^(resource:default\/orders-db|component:default\/(payments|checkout))$/,

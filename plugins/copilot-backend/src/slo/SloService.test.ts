@@ -1,7 +1,7 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { parseSloAnnotation } from '@devops-copilot/backstage-plugin-copilot-common';
-import type { BatchAggregate, MetricCell } from '../engine/ingest/aggregate';
-import { QuantileSketch } from '../engine/ingest/sketch';
+import type { MetricCell } from '../engine/ingest/aggregate';
+import { metricCell, rollupBatch } from '../__testUtils__/rollups';
 import { applyDatabaseMigrations } from '../stores/migrations';
 import { RollupStore } from '../stores/RollupStore';
 import type { CatalogIndex } from '../pipeline/CatalogIndex';
@@ -14,54 +14,14 @@ const HOUR = 60 * MINUTE;
 const END = Date.UTC(2026, 10, 30, 12);
 const DAY = 24 * HOUR;
 
-function cell(
+const cell = (
   entityRef: string,
   metric: string,
   minuteMs: number,
   values: number[],
   sketch = false,
-): MetricCell {
-  let s: QuantileSketch | undefined;
-  if (sketch) {
-    s = new QuantileSketch();
-    for (const v of values) s.add(v);
-  }
-  return {
-    entityRef,
-    metric,
-    seriesKey: '',
-    minuteMs,
-    labels: {},
-    min: Math.min(...values),
-    max: Math.max(...values),
-    sum: values.reduce((a, b) => a + b, 0),
-    count: values.length,
-    ...(s ? { sketch: s } : {}),
-  };
-}
-
-function batch(
-  cells: MetricCell[],
-  logs: Array<[string, number, string, number]> = [],
-): BatchAggregate {
-  return {
-    logLevels: new Map(
-      logs.map(([e, m, level, n]) => [`${e}\u0000${m}\u0000${level}`, n]),
-    ),
-    templateCounts: new Map(),
-    newTemplates: [],
-    samples: [],
-    metrics: new Map(
-      cells.map(c => [
-        `${c.entityRef}\u0000${c.metric}\u0000${c.seriesKey}\u0000${c.minuteMs}`,
-        c,
-      ]),
-    ),
-    rows: [],
-    logLines: logs.reduce((a, l) => a + l[3], 0),
-    metricPoints: cells.reduce((a, c) => a + c.count, 0),
-  };
-}
+) => metricCell(entityRef, metric, minuteMs, values, { sketch });
+const batch = rollupBatch;
 
 const catalogWith = (slos: Record<string, string>) =>
   ({

@@ -140,22 +140,25 @@ export class SloService {
     toMs: number,
   ): Promise<Totals | undefined> {
     const { rollups } = this.deps;
-    const own = await rollups.metricWindowTotals({
-      entityRef,
-      metric: name,
-      fromMs,
-      toMs,
-    });
-    if (own.minutes > 0) {
-      // A success (or failure) share per minute: every minute weighs the same.
-      const share = successRatio(name, own.sum / own.minutes);
+    /** A success (or failure) share per minute, from a metric of that name: every minute weighs the same. */
+    const shareOf = async (metric: string): Promise<Totals | undefined> => {
+      const t = await rollups.metricWindowTotals({
+        entityRef,
+        metric,
+        fromMs,
+        toMs,
+      });
+      if (t.minutes === 0) return undefined;
+      const share = successRatio(metric, t.sum / t.minutes);
       return {
-        good: share * own.minutes,
-        total: own.minutes,
-        source: `metric:${name}`,
-        minutes: own.minutes,
+        good: share * t.minutes,
+        total: t.minutes,
+        source: `metric:${metric}`,
+        minutes: t.minutes,
       };
-    }
+    };
+    const own = await shareOf(name);
+    if (own) return own;
     if (!AVAILABILITY_NAMES.test(name)) return undefined;
     for (const errors of ERROR_RATIO_METRICS) {
       for (const requests of REQUEST_METRICS) {
@@ -176,21 +179,8 @@ export class SloService {
           };
         }
       }
-      const alone = await rollups.metricWindowTotals({
-        entityRef,
-        metric: errors,
-        fromMs,
-        toMs,
-      });
-      if (alone.minutes > 0) {
-        const share = successRatio(errors, alone.sum / alone.minutes);
-        return {
-          good: share * alone.minutes,
-          total: alone.minutes,
-          source: `metric:${errors}`,
-          minutes: alone.minutes,
-        };
-      }
+      const alone = await shareOf(errors);
+      if (alone) return alone;
     }
     const logs = await rollups.logTotals({ entityRef, fromMs, toMs });
     if (logs.lines > 0)

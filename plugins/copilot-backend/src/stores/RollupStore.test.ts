@@ -1,6 +1,6 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
-import type { BatchAggregate, MetricCell } from '../engine/ingest/aggregate';
-import { QuantileSketch } from '../engine/ingest/sketch';
+import type { MetricCell } from '../engine/ingest/aggregate';
+import { metricCell, rollupBatch } from '../__testUtils__/rollups';
 import { applyDatabaseMigrations } from './migrations';
 import { RollupStore } from './RollupStore';
 import { TemplateStore } from './TemplateStore';
@@ -10,49 +10,8 @@ jest.setTimeout(60_000);
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 2, 1, 12, 0, 0);
 
-function batch(cells: MetricCell[]): BatchAggregate {
-  return {
-    logLevels: new Map(),
-    templateCounts: new Map(),
-    newTemplates: [],
-    samples: [],
-    metrics: new Map(
-      cells.map(c => [
-        `${c.entityRef}\u0000${c.metric}\u0000${c.seriesKey}\u0000${c.minuteMs}`,
-        c,
-      ]),
-    ),
-    rows: [],
-    logLines: 0,
-    metricPoints: cells.reduce((a, c) => a + c.count, 0),
-  };
-}
-
-function cell(
-  entityRef: string,
-  metric: string,
-  minuteMs: number,
-  values: number[],
-  options: { seriesKey?: string; sketch?: boolean } = {},
-): MetricCell {
-  let sketch: QuantileSketch | undefined;
-  if (options.sketch) {
-    sketch = new QuantileSketch();
-    for (const v of values) sketch.add(v);
-  }
-  return {
-    entityRef,
-    metric,
-    seriesKey: options.seriesKey ?? '',
-    minuteMs,
-    labels: {},
-    min: Math.min(...values),
-    max: Math.max(...values),
-    sum: values.reduce((a, b) => a + b, 0),
-    count: values.length,
-    ...(sketch ? { sketch } : {}),
-  };
-}
+const cell = metricCell;
+const batch = rollupBatch;
 
 describe('RollupStore', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });

@@ -784,18 +784,7 @@ export class RollupStore {
     threshold?: { comparator: '<' | '<=' | '>' | '>='; value: number };
     p95?: boolean;
   }): Promise<{ minutes: number; sum: number; good: number }> {
-    const value = options.p95 ? 'max(p95)' : 'sum(sum) / sum(count)';
-    const perMinute = this.db('metric_rollups')
-      .where({
-        org_id: this.orgId,
-        entity_ref: options.entityRef,
-        metric: options.metric,
-      })
-      .where('minute', '>=', new Date(options.fromMs))
-      .where('minute', '<', new Date(options.toMs))
-      .where('count', '>', 0)
-      .groupBy('minute')
-      .select('minute', this.db.raw(`${value} as v`));
+    const perMinute = this.minuteValues(options, options.metric, options.p95);
     const t = options.threshold;
     if (t && !['<', '<=', '>', '>='].includes(t.comparator))
       throw new Error(`unknown comparator ${t.comparator}`);
@@ -833,17 +822,13 @@ export class RollupStore {
     fromMs: number;
     toMs: number;
   }): Promise<{ minutes: number; total: number; bad: number }> {
-    const minuteMeans = (metric: string) =>
-      this.db('metric_rollups')
-        .where({ org_id: this.orgId, entity_ref: options.entityRef, metric })
-        .where('minute', '>=', new Date(options.fromMs))
-        .where('minute', '<', new Date(options.toMs))
-        .where('count', '>', 0)
-        .groupBy('minute')
-        .select('minute', this.db.raw('sum(sum) / sum(count) as v'));
     const row: Record<string, unknown> | undefined = await this.db
-      .from(minuteMeans(options.errorRatioMetric).as('e'))
-      .join(minuteMeans(options.requestsMetric).as('r'), 'e.minute', 'r.minute')
+      .from(this.minuteValues(options, options.errorRatioMetric).as('e'))
+      .join(
+        this.minuteValues(options, options.requestsMetric).as('r'),
+        'e.minute',
+        'r.minute',
+      )
       .select(
         this.db.raw('count(*) as minutes'),
         this.db.raw('coalesce(sum(r.v), 0) as total'),
@@ -855,6 +840,27 @@ export class RollupStore {
       total: Number(row?.total ?? 0),
       bad: Number(row?.bad ?? 0),
     };
+  }
+
+  /**
+   * A subquery of one metric of one entity over [fromMs, toMs): `minute` and `v`, the minute's mean over
+   * every writer and label set (or, with `p95`, the highest stored p95 among them).
+   */
+  private minuteValues(
+    options: { entityRef: string; fromMs: number; toMs: number },
+    metric: string,
+    p95 = false,
+  ) {
+    return this.db('metric_rollups')
+      .where({ org_id: this.orgId, entity_ref: options.entityRef, metric })
+      .where('minute', '>=', new Date(options.fromMs))
+      .where('minute', '<', new Date(options.toMs))
+      .where('count', '>', 0)
+      .groupBy('minute')
+      .select(
+        'minute',
+        this.db.raw(`${p95 ? 'max(p95)' : 'sum(sum) / sum(count)'} as v`),
+      );
   }
 
   /** Log lines and error (or fatal) lines of one entity over [fromMs, toMs). */

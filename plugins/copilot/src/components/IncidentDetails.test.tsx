@@ -5,21 +5,9 @@ import type { Incident } from '@devops-copilot/backstage-plugin-copilot-common';
 import { copilotApiRef, type CopilotFrontendApi } from '../api';
 import { rootRouteRef } from '../routes';
 import { IncidentDetails } from './IncidentDetails';
+import { testIncident } from './__fixtures__/incidents';
 
-const now = new Date().toISOString();
-
-const incident: Incident = {
-  id: 'i-7',
-  title: 'checkout is failing',
-  entityRef: 'component:default/checkout',
-  status: 'open',
-  severity: 'high',
-  source: 'alertmanager',
-  affectedEntityRefs: [],
-  labels: {},
-  openedAt: now,
-  updatedAt: now,
-};
+const incident: Incident = testIncident({ id: 'i-7' });
 
 describe('IncidentDetails', () => {
   it('shows the runbooks and fix plans cards of the incident below its causes', async () => {

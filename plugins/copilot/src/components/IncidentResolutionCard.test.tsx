@@ -9,20 +9,12 @@ import {
 import { copilotApiRef } from '../api';
 import { rootRouteRef } from '../routes';
 import { IncidentResolutionCard } from './IncidentResolutionCard';
+import { testIncident } from './__fixtures__/incidents';
 
 const now = new Date().toISOString();
 
 const incident: Incident = {
-  id: 'i-1',
-  title: 'checkout is failing',
-  entityRef: 'component:default/checkout',
-  status: 'open',
-  severity: 'high',
-  source: 'alertmanager',
-  affectedEntityRefs: [],
-  labels: {},
-  openedAt: now,
-  updatedAt: now,
+  ...testIncident(),
   analysis: {
     id: 'a-1',
     incidentId: 'i-1',
