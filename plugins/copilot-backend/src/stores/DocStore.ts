@@ -9,7 +9,7 @@ import type {
 } from '@devops-copilot/backstage-plugin-copilot-common';
 import type { Chunk, ChunkKind } from '../engine/knowledge';
 import { fromBytes, toBytes } from '../engine/knowledge';
-import { parseJson, toIso, toMs } from './util';
+import { keysetPage, parseJson, toIso } from './util';
 
 /** A document as the knowledge service stores it (the id is assigned by the store). */
 export interface NewDoc {
@@ -133,25 +133,6 @@ function toChunk(row: ChunkRow): StoredChunk {
   };
 }
 
-function encodeCursor(updatedMs: number, id: string): string {
-  return Buffer.from(JSON.stringify([updatedMs, id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [number, string] {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(v) &&
-      typeof v[0] === 'number' &&
-      typeof v[1] === 'string'
-    )
-      return [v[0], v[1]];
-  } catch {
-    // fall through
-  }
-  throw new NotFoundError(`cursor '${cursor}' is not valid`);
-}
-
 /** Knowledge documents and their chunks (text, heading path, line range / page, kind, embedding). */
 export class DocStore {
   private vectorColumn?: boolean;
@@ -259,33 +240,11 @@ export class DocStore {
       cursor?: string;
     } = {},
   ): Promise<Page<KnowledgeDoc>> {
-    const limit = Math.min(Math.max(options.limit ?? 50, 1), 500);
     const q = this.db<DocRow>('docs').where({ org_id: this.orgId });
     if (options.kind) q.where('kind', options.kind);
     if (options.owner) q.where('owner_entity_ref', options.owner);
     if (options.origin) q.where('origin', options.origin);
-    if (options.cursor) {
-      const [ms, id] = decodeCursor(options.cursor);
-      const at = new Date(ms);
-      q.where(w =>
-        w
-          .where('updated_at', '<', at)
-          .orWhere(w2 =>
-            w2.where('updated_at', '=', at).andWhere('id', '<', id),
-          ),
-      );
-    }
-    const rows = await q
-      .orderBy([
-        { column: 'updated_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
-      .limit(limit + 1);
-    const items = rows.slice(0, limit).map(toDoc);
-    const last = rows.length > limit ? rows[limit - 1] : undefined;
-    return last
-      ? { items, nextCursor: encodeCursor(toMs(last.updated_at), last.id) }
-      : { items };
+    return keysetPage<DocRow, KnowledgeDoc>(q, 'updated_at', options, toDoc);
   }
 
   /** Deletes a document and its chunks; returns the document, or throws NotFoundError. */

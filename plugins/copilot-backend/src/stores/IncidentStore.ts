@@ -8,9 +8,9 @@ import type {
   Page,
   RootCauseKind,
 } from '@devops-copilot/backstage-plugin-copilot-common';
-import { InputError, NotFoundError } from '@backstage/errors';
+import { NotFoundError } from '@backstage/errors';
 import type { PermissionCriteria } from '@backstage/plugin-permission-common';
-import { parseJson, toIso, toMs } from './util';
+import { keysetPage, parseJson, toIso, toMs } from './util';
 import {
   applyIncidentCriteria,
   type IncidentQuery,
@@ -87,27 +87,6 @@ export interface ConfirmedRootCause {
   kind: Exclude<RootCauseKind, 'none'>;
   /** When the incident opened. */
   atMs: number;
-}
-
-const encodeCursor = (openedAtMs: number, id: string) =>
-  Buffer.from(JSON.stringify([openedAtMs, id])).toString('base64url');
-
-function decodeCursor(cursor: string): [number, string] {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(v) &&
-      typeof v[0] === 'number' &&
-      typeof v[1] === 'string'
-    ) {
-      return [v[0], v[1]];
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw new InputError(
-    'cursor is not valid: pass the nextCursor value of the previous page unchanged',
-  );
 }
 
 /** Incidents: open, dedupe by fingerprint while open, list with cursor paging, update status. */
@@ -234,7 +213,6 @@ export class IncidentStore {
   }
 
   async list(options: IncidentListOptions = {}): Promise<Page<Incident>> {
-    const limit = Math.min(Math.max(options.limit ?? 50, 1), 500);
     const query = this.db<Row>('incidents').where({ org_id: this.orgId });
     if (options.entityRef) {
       const ref = options.entityRef.toLocaleLowerCase('en-US');
@@ -246,28 +224,7 @@ export class IncidentStore {
     }
     if (options.status) query.where('status', options.status);
     if (options.criteria) applyIncidentCriteria(query, options.criteria);
-    if (options.cursor) {
-      const [openedAtMs, id] = decodeCursor(options.cursor);
-      const at = new Date(openedAtMs);
-      query.where(q =>
-        q
-          .where('opened_at', '<', at)
-          .orWhere(q2 =>
-            q2.where('opened_at', '=', at).andWhere('id', '<', id),
-          ),
-      );
-    }
-    const rows = await query
-      .orderBy([
-        { column: 'opened_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
-      .limit(limit + 1);
-    const items = rows.slice(0, limit).map(toIncident);
-    const last = rows.length > limit ? rows[limit - 1] : undefined;
-    return last
-      ? { items, nextCursor: encodeCursor(toMs(last.opened_at), last.id) }
-      : { items };
+    return keysetPage<Row, Incident>(query, 'opened_at', options, toIncident);
   }
 
   /** The open (or acknowledged) incident with this fingerprint, if any. */

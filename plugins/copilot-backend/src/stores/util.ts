@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { InputError } from '@backstage/errors';
 /** Timestamps come back as Date (PostgreSQL), epoch ms (SQLite) or strings; normalise to ISO-8601. */
 export function toIso(value: unknown): string {
   if (value instanceof Date) return value.toISOString();
@@ -97,4 +98,60 @@ export function splitNumbers(text: unknown): number[] {
 export function compareCodeUnits(a: string, b: string): number {
   if (a < b) return -1;
   return a > b ? 1 : 0;
+}
+
+/**
+ * One page of a newest-first list in keyset order (`timeColumn` desc, then `id` desc): applies the cursor
+ * of the previous page to `query`, reads `limit` (1..500, default 50) rows plus one, and returns the
+ * items with the next cursor when there are more. A cursor that does not decode is an InputError.
+ */
+export async function keysetPage<Row extends { id: string }, T>(
+  query: Knex.QueryBuilder,
+  timeColumn: string,
+  options: { limit?: number; cursor?: string },
+  toItem: (row: Row) => T,
+): Promise<{ items: T[]; nextCursor?: string }> {
+  const limit = Math.min(Math.max(options.limit ?? 50, 1), 500);
+  if (options.cursor) {
+    const [ms, id] = decodeKeysetCursor(options.cursor);
+    const at = new Date(ms);
+    query.where(w =>
+      w
+        .where(timeColumn, '<', at)
+        .orWhere(w2 => w2.where(timeColumn, '=', at).andWhere('id', '<', id)),
+    );
+  }
+  const rows: Row[] = await query
+    .orderBy([
+      { column: timeColumn, order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(limit + 1);
+  const items = rows.slice(0, limit).map(toItem);
+  const last = rows.length > limit ? rows[limit - 1] : undefined;
+  if (!last) return { items };
+  const lastMs = toMs((last as Record<string, unknown>)[timeColumn]);
+  return {
+    items,
+    nextCursor: Buffer.from(JSON.stringify([lastMs, last.id])).toString(
+      'base64url',
+    ),
+  };
+}
+
+function decodeKeysetCursor(cursor: string): [number, string] {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(v) &&
+      typeof v[0] === 'number' &&
+      typeof v[1] === 'string'
+    )
+      return [v[0], v[1]];
+  } catch {
+    // fall through to the error below
+  }
+  throw new InputError(
+    'cursor is not valid: pass the nextCursor value of the previous page unchanged',
+  );
 }
