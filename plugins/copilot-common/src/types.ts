@@ -162,6 +162,8 @@ export interface ProblemDocument {
   instance?: string;
   /** Per-item errors, for batch endpoints. */
   errors?: IngestItemError[];
+  /** What a refused fix-plan request lacks (an approval, a passing preflight, entity metadata, ...). */
+  missing?: string[];
   requestId?: string;
 }
 

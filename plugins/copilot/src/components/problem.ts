@@ -14,9 +14,7 @@ export interface ProblemSummary {
 /** Reads a thrown error as an RFC 9457 problem (the copilot client keeps the document on the error). */
 export function toProblem(error: unknown): ProblemSummary {
   if (error instanceof CopilotApiError || isApiError(error)) {
-    const problem = error.problem as
-      | (ProblemDocument & { missing?: unknown })
-      | undefined;
+    const problem = error.problem as ProblemDocument | undefined;
     const missing = Array.isArray(problem?.missing)
       ? problem!.missing.filter((m): m is string => typeof m === 'string')
       : [];
