@@ -98,6 +98,26 @@ describe('assessChanges', () => {
     expect(other.likelihood).toBe(plain.likelihood);
   });
 
+  it('halves a commit or CI run: it may not have reached production', () => {
+    const [deploy, commit, ci, late] = assessChanges(
+      [
+        { id: '1', entityRef: A, kind: 'deploy', tsMs: T - 2 * MIN },
+        { id: '2', entityRef: A, kind: 'commit', tsMs: T - 2 * MIN },
+        { id: '3', entityRef: A, kind: 'ci_run', tsMs: T - 2 * MIN },
+        { id: '4', entityRef: A, kind: 'commit', tsMs: T + 5 * MIN },
+      ],
+      entities,
+      graph,
+    );
+    expect(deploy.timing).toBe(commit.timing);
+    const odds = (p: number) => p / (1 - p);
+    expect(odds(commit.likelihood)).toBeLessThan(odds(deploy.likelihood) / 2);
+    expect(ci.likelihood).toBeCloseTo(commit.likelihood, 10);
+    expect(commit.reason).toMatch(/may not have reached production/);
+    expect(deploy.reason).not.toMatch(/reached production/);
+    expect(late.reason).toMatch(/cannot have started it$/);
+  });
+
   it('maps change kinds to root-cause kinds', () => {
     expect(changeCauseKind('deploy')).toBe('bad_deploy');
     expect(changeCauseKind('config_change')).toBe('config_change');

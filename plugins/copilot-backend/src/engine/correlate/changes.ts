@@ -58,6 +58,14 @@ const TOPOLOGY_FACTOR: Record<ChangeRelation, number> = {
   unknown: 0.2,
 };
 
+/**
+ * How surely a change of this kind reached production: a commit or a CI run may not have been deployed
+ * (a GitOps commit or a CD run that ships is better sent as a deploy), so its likelihood is halved.
+ */
+function productionReach(kind: string): number {
+  return /^(commit|ci_run|ci|build|pipeline)$/i.test(kind) ? 0.5 : 1;
+}
+
 const minutes = (ms: number) => `${(Math.abs(ms) / 60_000).toFixed(1)} min`;
 
 const RELATION_TEXT: Record<ChangeRelation, string> = {
@@ -138,11 +146,22 @@ export function assessChanges(
       }
       historyFactor = Math.min(historyFactor, 4);
     }
-    const base = Math.min(0.98, timing * topology);
+    const reach = productionReach(change.kind);
+    const base = Math.min(0.98, timing * topology * reach);
     const odds = (base / (1 - base)) * historyFactor;
     const likelihood = Math.min(0.99, odds / (1 + odds));
     const what = `${change.kind}${change.version ? ` ${change.version}` : ''}`;
-    const reason = describe(what, gapMs, afterOnset, relation, historyFactor);
+    const reason = `${describe(
+      what,
+      gapMs,
+      afterOnset,
+      relation,
+      historyFactor,
+    )}${
+      reach < 1 && !afterOnset && gapMs !== undefined
+        ? '; a commit or CI run may not have reached production'
+        : ''
+    }`;
     return {
       change,
       entityRef,
