@@ -1,4 +1,10 @@
-import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import type { Knex } from 'knex';
 import {
   AuthorizeResult,
   type ConditionalPolicyDecision,
@@ -6,6 +12,7 @@ import {
 import type { Entity } from '@backstage/catalog-model';
 import request from 'supertest';
 import { AnalysisStore } from '../stores/AnalysisStore';
+import { copilotPlugin } from '../plugin';
 
 // Shared setup of the fix API tests: users, a permission policy with plan conditions, catalog entities.
 
@@ -151,3 +158,38 @@ export async function incidentWithAnalysis(
 }
 
 export const as = (user: string) => mockCredentials.user.header(user);
+
+/**
+ * The copilot plugin in a test backend for the fix tests: the given database, the owner-based
+ * permission policy above, the fix catalog, no auto-analysis and no live detection. `copilot` adds to
+ * the copilot config (e.g. `remediation`), `config` to the root config (e.g. `integrations`), and
+ * `features` go in beside the plugin (modules, service factories).
+ */
+export function startFixBackend(
+  knex: Knex,
+  options: {
+    copilot?: Record<string, unknown>;
+    config?: Record<string, unknown>;
+    features?: Parameters<typeof startTestBackend>[0]['features'];
+  } = {},
+) {
+  return startTestBackend({
+    features: [
+      copilotPlugin,
+      ...(options.features ?? []),
+      mockServices.database.factory({ knex }),
+      permissionsFactory(),
+      mockServices.rootConfig.factory({
+        data: {
+          ...options.config,
+          copilot: {
+            analysis: { autoOnOpen: false },
+            detect: { enabled: false },
+            ...options.copilot,
+          },
+        },
+      }),
+      catalogServiceMock.factory({ entities: catalogEntities }),
+    ],
+  });
+}

@@ -1,10 +1,5 @@
-import {
-  mockServices,
-  startTestBackend,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
+import { TestDatabases } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { execFileSync, spawn } from 'node:child_process';
 import {
   existsSync,
@@ -19,14 +14,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { copilotPlugin } from '../plugin';
 import type { StoredFixPlan } from '../stores/FixPlanStore';
 import {
   ALICE,
   as,
-  catalogEntities,
   incidentWithAnalysis,
-  permissionsFactory,
+  startFixBackend,
 } from '../__testUtils__/fix';
 import { GitOpsRunner } from './runners';
 
@@ -578,31 +571,21 @@ describe('GitOps runner over http(s) with the integration token', () => {
 
     it('stores the output and audit rows without the token, and reports a refused token as 502 naming the integration', async () => {
       const knex = await databases.init('SQLITE_3');
-      const { server } = await startTestBackend({
-        features: [
-          copilotPlugin,
-          mockServices.database.factory({ knex }),
-          permissionsFactory(),
-          mockServices.rootConfig.factory({
-            data: {
-              integrations: {
-                github: [
-                  { host: gitHost, token: GIT_TOKEN, apiBaseUrl: apiUrl },
-                  { host: 'github.com', token: PR_TOKEN, apiBaseUrl: apiUrl },
-                ],
-              },
-              copilot: {
-                analysis: { autoOnOpen: false },
-                detect: { enabled: false },
-                remediation: {
-                  nonProductionRunners: ['dryrun', 'gitops'],
-                  gitops: { repoUrl, baseBranch: 'main', path: 'fixes' },
-                },
-              },
-            },
-          }),
-          catalogServiceMock.factory({ entities: catalogEntities }),
-        ],
+      const { server } = await startFixBackend(knex, {
+        copilot: {
+          remediation: {
+            nonProductionRunners: ['dryrun', 'gitops'],
+            gitops: { repoUrl, baseBranch: 'main', path: 'fixes' },
+          },
+        },
+        config: {
+          integrations: {
+            github: [
+              { host: gitHost, token: GIT_TOKEN, apiBaseUrl: apiUrl },
+              { host: 'github.com', token: PR_TOKEN, apiBaseUrl: apiUrl },
+            ],
+          },
+        },
       });
       const base = '/api/copilot/v1';
       const planFor = async () => {

@@ -1,9 +1,4 @@
-import {
-  mockServices,
-  startTestBackend,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { createPublicKey, verify } from 'node:crypto';
 import request from 'supertest';
 import { createBackendModule } from '@backstage/backend-plugin-api';
@@ -11,7 +6,6 @@ import {
   copilotFixStrategiesExtensionPoint,
   type CopilotFixStrategy,
 } from '@devops-copilot/backstage-plugin-copilot-node';
-import { copilotPlugin } from '../plugin';
 import { ExecutionStore } from '../stores/ExecutionStore';
 import { canonicalJson, sha256Hex } from '../engine/remediate';
 import {
@@ -19,9 +13,8 @@ import {
   BOB,
   MALLORY,
   as,
-  catalogEntities,
   incidentWithAnalysis,
-  permissionsFactory,
+  startFixBackend,
 } from '../__testUtils__/fix';
 
 jest.setTimeout(120_000);
@@ -33,22 +26,8 @@ describe('fix API', () => {
     'plans, preflights, approves, executes and audits on %p',
     async databaseId => {
       const knex = await databases.init(databaseId);
-      const { server } = await startTestBackend({
-        features: [
-          copilotPlugin,
-          mockServices.database.factory({ knex }),
-          permissionsFactory(),
-          mockServices.rootConfig.factory({
-            data: {
-              copilot: {
-                analysis: { autoOnOpen: false },
-                detect: { enabled: false },
-                remediation: { nonProductionRunners: ['dryrun', 'agent'] },
-              },
-            },
-          }),
-          catalogServiceMock.factory({ entities: catalogEntities }),
-        ],
+      const { server } = await startFixBackend(knex, {
+        copilot: { remediation: { nonProductionRunners: ['dryrun', 'agent'] } },
       });
       const api = '/api/copilot/v1';
       const incidentId = await incidentWithAnalysis(
@@ -299,22 +278,7 @@ describe('fix API', () => {
 
   it('answers 422 naming what is missing, 400 on bad input, 404 on unknown plans', async () => {
     const knex = await databases.init('SQLITE_3');
-    const { server } = await startTestBackend({
-      features: [
-        copilotPlugin,
-        mockServices.database.factory({ knex }),
-        permissionsFactory(),
-        mockServices.rootConfig.factory({
-          data: {
-            copilot: {
-              analysis: { autoOnOpen: false },
-              detect: { enabled: false },
-            },
-          },
-        }),
-        catalogServiceMock.factory({ entities: catalogEntities }),
-      ],
-    });
+    const { server } = await startFixBackend(knex);
     const api = '/api/copilot/v1';
     const bare = await incidentWithAnalysis(
       server,
@@ -402,22 +366,7 @@ describe('fix API', () => {
     'links a pull request to a plan once, audited and shown on the plan, on %p',
     async databaseId => {
       const knex = await databases.init(databaseId);
-      const { server } = await startTestBackend({
-        features: [
-          copilotPlugin,
-          mockServices.database.factory({ knex }),
-          permissionsFactory(),
-          mockServices.rootConfig.factory({
-            data: {
-              copilot: {
-                analysis: { autoOnOpen: false },
-                detect: { enabled: false },
-              },
-            },
-          }),
-          catalogServiceMock.factory({ entities: catalogEntities }),
-        ],
-      });
+      const { server } = await startFixBackend(knex);
       const api = '/api/copilot/v1';
       const cart = await incidentWithAnalysis(
         server,
@@ -520,9 +469,8 @@ describe('fix API', () => {
         revert: false,
       }),
     };
-    const { server } = await startTestBackend({
+    const { server } = await startFixBackend(knex, {
       features: [
-        copilotPlugin,
         createBackendModule({
           pluginId: 'copilot',
           moduleId: 'test-strategies',
@@ -535,17 +483,6 @@ describe('fix API', () => {
             });
           },
         }),
-        mockServices.database.factory({ knex }),
-        permissionsFactory(),
-        mockServices.rootConfig.factory({
-          data: {
-            copilot: {
-              analysis: { autoOnOpen: false },
-              detect: { enabled: false },
-            },
-          },
-        }),
-        catalogServiceMock.factory({ entities: catalogEntities }),
       ],
     });
     const id = await incidentWithAnalysis(
@@ -584,32 +521,20 @@ describe('fix API', () => {
       };
     });
     const now = Date.now();
-    const { server } = await startTestBackend({
-      features: [
-        copilotPlugin,
-        mockServices.database.factory({ knex }),
-        permissionsFactory(),
-        auditor.factory,
-        mockServices.rootConfig.factory({
-          data: {
-            copilot: {
-              analysis: { autoOnOpen: false },
-              detect: { enabled: false },
-              remediation: {
-                changeFreezes: [
-                  {
-                    from: new Date(now - 3_600_000).toISOString(),
-                    to: new Date(now + 3_600_000).toISOString(),
-                    environments: ['staging'],
-                    reason: 'release week',
-                  },
-                ],
-              },
+    const { server } = await startFixBackend(knex, {
+      copilot: {
+        remediation: {
+          changeFreezes: [
+            {
+              from: new Date(now - 3_600_000).toISOString(),
+              to: new Date(now + 3_600_000).toISOString(),
+              environments: ['staging'],
+              reason: 'release week',
             },
-          },
-        }),
-        catalogServiceMock.factory({ entities: catalogEntities }),
-      ],
+          ],
+        },
+      },
+      features: [auditor.factory],
     });
     const api = '/api/copilot/v1';
     const cart = await incidentWithAnalysis(

@@ -1,9 +1,4 @@
-import {
-  mockServices,
-  startTestBackend,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { TestDatabases } from '@backstage/backend-test-utils';
 import { execFileSync } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,13 +6,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { copilotPlugin } from '../plugin';
 import {
   ALICE,
   as,
-  catalogEntities,
   incidentWithAnalysis,
-  permissionsFactory,
+  startFixBackend,
 } from '../__testUtils__/fix';
 
 jest.setTimeout(120_000);
@@ -118,40 +111,30 @@ describe('fix execution through GitOps, with OPA policies over HTTP', () => {
     const githubUrl = await listen(githubServer);
     const opaUrl = await listen(opaServer);
     const knex = await databases.init('SQLITE_3');
-    const { server } = await startTestBackend({
-      features: [
-        copilotPlugin,
-        mockServices.database.factory({ knex }),
-        permissionsFactory(),
-        mockServices.rootConfig.factory({
-          data: {
-            integrations: {
-              github: [
-                {
-                  host: 'github.com',
-                  apiBaseUrl: githubUrl,
-                  token: 'ghp_test',
-                },
-              ],
-            },
-            copilot: {
-              analysis: { autoOnOpen: false },
-              detect: { enabled: false },
-              remediation: {
-                opa: { url: opaUrl },
-                nonProductionRunners: ['dryrun', 'gitops'],
-                gitops: {
-                  repoUrl: bare,
-                  baseBranch: 'main',
-                  path: 'fixes',
-                  pullRequestRepoUrl: 'https://github.com/acme/gitops',
-                },
-              },
-            },
+    const { server } = await startFixBackend(knex, {
+      copilot: {
+        remediation: {
+          opa: { url: opaUrl },
+          nonProductionRunners: ['dryrun', 'gitops'],
+          gitops: {
+            repoUrl: bare,
+            baseBranch: 'main',
+            path: 'fixes',
+            pullRequestRepoUrl: 'https://github.com/acme/gitops',
           },
-        }),
-        catalogServiceMock.factory({ entities: catalogEntities }),
-      ],
+        },
+      },
+      config: {
+        integrations: {
+          github: [
+            {
+              host: 'github.com',
+              apiBaseUrl: githubUrl,
+              token: 'ghp_test',
+            },
+          ],
+        },
+      },
     });
     const api = '/api/copilot/v1';
     const incidentId = await incidentWithAnalysis(
