@@ -20,6 +20,7 @@ import {
   type PlanMode,
   type RootCauseKind,
 } from '../../plugins/copilot-backend/src/engine/remediate';
+import { CAUSE_KINDS } from '@devops-copilot/backstage-plugin-copilot-common';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -38,17 +39,7 @@ const SERVICES = [
   'pricing',
   'reviews',
 ];
-const KINDS: RootCauseKind[] = [
-  'bad_deploy',
-  'config_change',
-  'flag_flip',
-  'dependency_failure',
-  'resource_saturation',
-  'memory_leak',
-  'traffic_surge',
-  'slow_query',
-  'network',
-];
+const KINDS: RootCauseKind[] = [...CAUSE_KINDS];
 const MODES: PlanMode[] = ['k8s', 'helm', 'tf', 'ansible', 'sql'];
 
 function liveDeployment(

@@ -1,5 +1,6 @@
 import { z } from 'zod/v3';
 import { parseEntityRef } from '@backstage/catalog-model';
+import { CAUSE_KINDS } from './types';
 
 const entityRef = z.string().refine(
   v => {
@@ -94,17 +95,7 @@ export const createIncidentRequestSchema = z
   .strict();
 
 /** The root-cause kinds a responder can confirm (`none` is not a cause). */
-const confirmedRootCauseKind = z.enum([
-  'bad_deploy',
-  'config_change',
-  'flag_flip',
-  'dependency_failure',
-  'resource_saturation',
-  'memory_leak',
-  'traffic_surge',
-  'slow_query',
-  'network',
-]);
+const confirmedRootCauseKind = z.enum(CAUSE_KINDS);
 
 /**
  * Body of `PATCH /incidents/:id`.

@@ -261,20 +261,32 @@ export interface Task<R = unknown> {
 }
 
 /**
+ * The kinds of root cause a hypothesis can name (every root-cause kind but `none`).
+ * @public
+ */
+export const CAUSE_KINDS = [
+  'bad_deploy',
+  'config_change',
+  'flag_flip',
+  'dependency_failure',
+  'resource_saturation',
+  'memory_leak',
+  'traffic_surge',
+  'slow_query',
+  'network',
+] as const;
+
+/**
+ * Root-cause kinds of a hypothesis, in order (`none`: nothing explains the incident well).
+ * @public
+ */
+export const ROOT_CAUSE_KINDS = [...CAUSE_KINDS, 'none'] as const;
+
+/**
  * Root-cause kinds of a hypothesis (`none`: nothing explains the incident well).
  * @public
  */
-export type RootCauseKind =
-  | 'bad_deploy'
-  | 'config_change'
-  | 'flag_flip'
-  | 'dependency_failure'
-  | 'resource_saturation'
-  | 'memory_leak'
-  | 'traffic_surge'
-  | 'slow_query'
-  | 'network'
-  | 'none';
+export type RootCauseKind = (typeof ROOT_CAUSE_KINDS)[number];
 
 /**
  * The state of one SLO of an entity (`copilot.dev/slo`) at a moment: its SLI over the SLO window, the

@@ -19,22 +19,12 @@ import {
   type Entity,
 } from '@backstage/catalog-model';
 import {
+  ROOT_CAUSE_KINDS,
   signalInputSchema,
   type SignalInput,
 } from '@devops-copilot/backstage-plugin-copilot-common';
 
-export const TRUTH_KINDS = [
-  'bad_deploy',
-  'config_change',
-  'flag_flip',
-  'dependency_failure',
-  'resource_saturation',
-  'memory_leak',
-  'traffic_surge',
-  'slow_query',
-  'network',
-  'none',
-] as const;
+export const TRUTH_KINDS = ROOT_CAUSE_KINDS;
 export type TruthKind = (typeof TRUTH_KINDS)[number];
 
 export const SIGNAL_KINDS = ['log', 'metric', 'event', 'deploy'] as const;
