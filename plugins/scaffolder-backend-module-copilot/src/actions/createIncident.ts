@@ -1,14 +1,8 @@
-import type {
-  AuthService,
-  DiscoveryService,
-} from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import {
-  CopilotApiError,
-  CopilotClient,
-} from '@devops-copilot/backstage-plugin-copilot-common';
+import { CopilotApiError } from '@devops-copilot/backstage-plugin-copilot-common';
+import { copilotClientFor, type CopilotActionOptions } from './copilotClient';
 import { examples } from './createIncident.examples';
 
 /**
@@ -17,11 +11,7 @@ import { examples } from './createIncident.examples';
  *
  * @public
  */
-export function createCopilotIncidentAction(options: {
-  discovery: DiscoveryService;
-  auth: AuthService;
-}) {
-  const { discovery, auth } = options;
+export function createCopilotIncidentAction(options: CopilotActionOptions) {
   return createTemplateAction({
     id: 'copilot:incident:create',
     description: 'Opens an incident in the DevOps Copilot for a catalog entity',
@@ -72,23 +62,10 @@ export function createCopilotIncidentAction(options: {
       const incident = await ctx.checkpoint({
         key: `copilot.incident.create.${entityRef}.${ctx.input.title}`,
         fn: async () => {
-          const { token } = await auth.getPluginRequestToken({
-            onBehalfOf: await ctx.getInitiatorCredentials(),
-            targetPluginId: 'copilot',
-          });
-          const client = new CopilotClient({
-            discoveryApi: discovery,
-            fetchApi: {
-              fetch: (input, init) =>
-                fetch(input, {
-                  ...init,
-                  headers: {
-                    ...(init?.headers as Record<string, string>),
-                    Authorization: `Bearer ${token}`,
-                  },
-                }),
-            },
-          });
+          const client = await copilotClientFor(
+            options,
+            await ctx.getInitiatorCredentials(),
+          );
           try {
             const created = await client.createIncident({
               entityRef,
